@@ -1,0 +1,5 @@
+//! SeaORM entities. Private to the crate: nothing above the adapter sees them.
+
+pub(crate) mod credential;
+pub(crate) mod resource;
+pub(crate) mod tenant;

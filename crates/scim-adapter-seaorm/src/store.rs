@@ -1,0 +1,308 @@
+//! The storage ports implemented over a SeaORM connection.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use scim_core::ports::{ResourceStore, StoreError, TenantStore};
+use scim_core::{
+    Credential, NewCredential, NewResource, NewTenant, ResourceKind, StoredResource, Tenant,
+    TenantId,
+};
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait,
+    QueryFilter, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use serde_json::{Map, Value};
+
+use crate::entity::{credential, resource, tenant};
+use crate::error::{backend, classify};
+use crate::migration::Migrator;
+
+/// Connection pool settings.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The most connections the pool opens.
+    pub max_connections: u32,
+    /// How long to wait for a connection before reporting the database
+    /// unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The storage ports of `scim-core` over one database.
+#[derive(Debug, Clone)]
+pub struct SeaOrmStore {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmStore {
+    /// Connects to `url` (`sqlite://...`, `postgres://...` or `mysql://...`)
+    /// with default pool settings.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// Connects to `url` with explicit pool settings.
+    ///
+    /// SQLite connections use write-ahead logging, so readers never block
+    /// the writer, and wait up to five seconds for a busy database.
+    pub async fn connect_with(url: &str, settings: &StoreOptions) -> Result<Self, StoreError> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_timeout(settings.acquire_timeout);
+        // sqlx logs every statement at INFO; request spans carry what matters.
+        options.sqlx_logging(false);
+        #[cfg(feature = "sqlite")]
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+        let db = Database::connect(options).await.map_err(backend)?;
+        Ok(SeaOrmStore { db })
+    }
+
+    /// Applies every pending migration. Idempotent.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await.map_err(backend)
+    }
+
+    /// Drops every table and applies all migrations again. For tests.
+    pub async fn reset(&self) -> Result<(), StoreError> {
+        Migrator::fresh(&self.db).await.map_err(backend)
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.map_err(backend)
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await.map_err(backend)
+    }
+}
+
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| StoreError::Backend(format!("timestamp out of range: {us}").into()))
+}
+
+fn kind_of(name: &str) -> Result<ResourceKind, StoreError> {
+    match name {
+        "User" => Ok(ResourceKind::User),
+        "Group" => Ok(ResourceKind::Group),
+        other => Err(StoreError::Backend(
+            format!("unknown resource type in storage: {other}").into(),
+        )),
+    }
+}
+
+fn to_resource(row: resource::Model) -> Result<StoredResource, StoreError> {
+    let attributes: Map<String, Value> = serde_json::from_str(&row.data).map_err(|e| {
+        StoreError::Backend(format!("resource {} has corrupt JSON: {e}", row.id).into())
+    })?;
+    Ok(StoredResource {
+        kind: kind_of(&row.resource_type)?,
+        external_id: row.external_id,
+        attributes,
+        version: u64::try_from(row.version)
+            .map_err(|_| StoreError::Backend(format!("negative version on {}", row.id).into()))?,
+        created: from_micros(row.created_at)?,
+        last_modified: from_micros(row.updated_at)?,
+        id: row.id,
+    })
+}
+
+/// Rows of `kind` in `tenant` that are not deleted.
+fn live(tenant: &TenantId, kind: ResourceKind) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(resource::Column::TenantId.eq(tenant.as_str()))
+        .add(resource::Column::ResourceType.eq(kind.as_str()))
+        .add(resource::Column::DeletedAt.is_null())
+}
+
+#[async_trait]
+impl ResourceStore for SeaOrmStore {
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        new: NewResource,
+    ) -> Result<StoredResource, StoreError> {
+        let data =
+            serde_json::to_string(&new.attributes).map_err(|e| StoreError::Backend(Box::new(e)))?;
+        let at = micros(new.created);
+        let row = resource::ActiveModel {
+            id: Set(new.id.clone()),
+            tenant_id: Set(tenant.as_str().to_owned()),
+            resource_type: Set(new.kind.as_str().to_owned()),
+            external_id: Set(new.external_id.clone()),
+            unique_key: Set(new.unique_key),
+            data: Set(data),
+            version: Set(1),
+            created_at: Set(at),
+            updated_at: Set(at),
+            deleted_at: Set(None),
+        };
+        resource::Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(|e| classify(e, new.kind.unique_attribute().unwrap_or("id")))?;
+        Ok(StoredResource {
+            id: new.id,
+            kind: new.kind,
+            external_id: new.external_id,
+            attributes: new.attributes,
+            version: 1,
+            created: new.created,
+            last_modified: new.created,
+        })
+    }
+
+    async fn get(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Option<StoredResource>, StoreError> {
+        resource::Entity::find_by_id(id.to_owned())
+            .filter(live(tenant, kind))
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+            .map(to_resource)
+            .transpose()
+    }
+
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        id: &str,
+        expected_version: Option<u64>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut condition = live(tenant, kind).add(resource::Column::Id.eq(id));
+        if let Some(version) = expected_version {
+            let Ok(version) = i64::try_from(version) else {
+                return Err(StoreError::VersionMismatch);
+            };
+            condition = condition.add(resource::Column::Version.eq(version));
+        }
+        // One conditional write: the version check and the delete cannot be
+        // separated by a concurrent change.
+        let result = resource::Entity::update_many()
+            .col_expr(resource::Column::DeletedAt, Expr::value(micros(at)))
+            .col_expr(resource::Column::UpdatedAt, Expr::value(micros(at)))
+            .col_expr(
+                resource::Column::UniqueKey,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                resource::Column::Version,
+                Expr::col(resource::Column::Version).add(1),
+            )
+            .filter(condition)
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        if result.rows_affected == 1 {
+            return Ok(());
+        }
+        // Nothing changed: tell a missing row from a stale version.
+        match self.get(tenant, kind, id).await? {
+            Some(_) if expected_version.is_some() => Err(StoreError::VersionMismatch),
+            _ => Err(StoreError::NotFound),
+        }
+    }
+}
+
+#[async_trait]
+impl TenantStore for SeaOrmStore {
+    async fn create_tenant(
+        &self,
+        new: NewTenant,
+        credential: Option<NewCredential>,
+    ) -> Result<Tenant, StoreError> {
+        let txn = self.db.begin().await.map_err(backend)?;
+        tenant::Entity::insert(tenant::ActiveModel {
+            id: Set(new.id.as_str().to_owned()),
+            name: Set(new.name.clone()),
+            created_at: Set(micros(new.created)),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(|e| classify(e, "name"))?;
+        if let Some(c) = credential {
+            credential::Entity::insert(credential::ActiveModel {
+                id: Set(c.id),
+                tenant_id: Set(c.tenant_id.as_str().to_owned()),
+                token_hash: Set(c.token_hash),
+                prefix: Set(c.prefix),
+                created_at: Set(micros(c.created)),
+                revoked_at: Set(None),
+            })
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| classify(e, "token"))?;
+        }
+        txn.commit().await.map_err(backend)?;
+        Ok(Tenant {
+            id: new.id,
+            name: new.name,
+            created: new.created,
+        })
+    }
+
+    async fn find_tenant_by_name(&self, name: &str) -> Result<Option<Tenant>, StoreError> {
+        let Some(row) = tenant::Entity::find()
+            .filter(tenant::Column::Name.eq(name))
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Tenant {
+            id: TenantId(row.id),
+            name: row.name,
+            created: from_micros(row.created_at)?,
+        }))
+    }
+
+    async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError> {
+        let Some(row) = credential::Entity::find()
+            .filter(credential::Column::TokenHash.eq(token_hash))
+            .filter(credential::Column::RevokedAt.is_null())
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Credential {
+            id: row.id,
+            tenant_id: TenantId(row.tenant_id),
+            prefix: row.prefix,
+            created: from_micros(row.created_at)?,
+        }))
+    }
+}

@@ -1,0 +1,35 @@
+//! SCIM 2.0 domain services behind hexagonal ports.
+//!
+//! The core decides what a SCIM server means: what is valid, what is
+//! returned, what is unique and what a delete does. It knows nothing about
+//! HTTP or SQL: storage, time and identifiers reach it through the traits in
+//! [`ports`], held as `Arc<dyn ...>` so that adapters, fakes and mocks are
+//! interchangeable.
+//!
+//! - [`ResourceService`] creates, reads and deletes resources of one
+//!   [`ResourceKind`] for a tenant.
+//! - [`AuthService`] resolves bearer tokens to a [`Principal`] and creates
+//!   the default tenant on first start.
+//! - [`Error`] carries an [`ErrorKind`] that maps one-to-one onto SCIM error
+//!   types.
+//!
+//! With the `testing` feature, [`testing::MemoryStore`] implements every
+//! storage port in memory and [`testing::contract`] checks that a storage
+//! adapter honours every rule the ports document.
+#![deny(missing_docs)]
+
+mod auth;
+mod error;
+mod model;
+pub mod ports;
+mod service;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use auth::{AuthService, BootstrapOutcome, IssuedToken, TOKEN_PREFIX, hash_token};
+pub use error::{Error, ErrorKind};
+pub use model::{
+    Credential, NewCredential, NewResource, NewTenant, Principal, ResourceKind, StoredResource,
+    Tenant, TenantId, parse_etag,
+};
+pub use service::{ResourceService, render};

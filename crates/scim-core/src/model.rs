@@ -1,0 +1,192 @@
+//! Domain types passed across the ports.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+/// The identifier of a tenant: one customer directory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(pub String);
+
+impl TenantId {
+    /// The identifier as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A tenant as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// Stable identifier.
+    pub id: TenantId,
+    /// Unique, human-chosen name (e.g. `default`, `acme`).
+    pub name: String,
+    /// When the tenant was created.
+    pub created: DateTime<Utc>,
+}
+
+/// A tenant to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTenant {
+    /// Identifier chosen by the core.
+    pub id: TenantId,
+    /// Unique name.
+    pub name: String,
+    /// Creation time.
+    pub created: DateTime<Utc>,
+}
+
+/// A stored bearer credential. The token itself is never stored, only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// Stable identifier, safe to log.
+    pub id: String,
+    /// The tenant the credential acts for.
+    pub tenant_id: TenantId,
+    /// The first characters of the token, to recognise it in listings.
+    pub prefix: String,
+    /// When the credential was issued.
+    pub created: DateTime<Utc>,
+}
+
+/// A credential to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCredential {
+    /// Identifier chosen by the core.
+    pub id: String,
+    /// The tenant the credential acts for.
+    pub tenant_id: TenantId,
+    /// Hex SHA-256 of the token (see [`crate::hash_token`]).
+    pub token_hash: String,
+    /// The first characters of the token.
+    pub prefix: String,
+    /// Issue time.
+    pub created: DateTime<Utc>,
+}
+
+/// Who is calling: resolved from a credential, never from the request URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The caller's tenant; every operation is scoped to it.
+    pub tenant_id: TenantId,
+    /// The credential that authenticated the call.
+    pub credential_id: String,
+}
+
+/// The kinds of resources the server manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    /// `urn:ietf:params:scim:schemas:core:2.0:User`, served at `/Users`.
+    User,
+    /// `urn:ietf:params:scim:schemas:core:2.0:Group`, served at `/Groups`.
+    Group,
+}
+
+impl ResourceKind {
+    /// The resource type name, as in `meta.resourceType`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::User => "User",
+            ResourceKind::Group => "Group",
+        }
+    }
+
+    /// The endpoint, relative to the SCIM base URL.
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            ResourceKind::User => "/Users",
+            ResourceKind::Group => "/Groups",
+        }
+    }
+
+    /// The base schema URN.
+    pub fn schema(self) -> &'static str {
+        match self {
+            ResourceKind::User => scim_schema::urn::USER,
+            ResourceKind::Group => scim_schema::urn::GROUP,
+        }
+    }
+
+    /// The attribute that must be unique per tenant, if any.
+    pub fn unique_attribute(self) -> Option<&'static str> {
+        match self {
+            ResourceKind::User => Some("userName"),
+            ResourceKind::Group => None,
+        }
+    }
+}
+
+/// A resource to insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewResource {
+    /// Identifier chosen by the core.
+    pub id: String,
+    /// The resource kind.
+    pub kind: ResourceKind,
+    /// The client's identifier for the resource, if given.
+    pub external_id: Option<String>,
+    /// The folded value of the kind's unique attribute (Unicode lowercase of
+    /// `userName` for users); `None` when the kind has none.
+    pub unique_key: Option<String>,
+    /// The resource's attributes, without `id` and `meta`.
+    pub attributes: Map<String, Value>,
+    /// Creation time; also the first `lastModified`.
+    pub created: DateTime<Utc>,
+}
+
+/// A resource as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResource {
+    /// Server-assigned identifier.
+    pub id: String,
+    /// The resource kind.
+    pub kind: ResourceKind,
+    /// The client's identifier for the resource, if given.
+    pub external_id: Option<String>,
+    /// The resource's attributes, without `id` and `meta`.
+    pub attributes: Map<String, Value>,
+    /// Starts at 1 and grows by one with every change.
+    pub version: u64,
+    /// Creation time.
+    pub created: DateTime<Utc>,
+    /// Time of the last change.
+    pub last_modified: DateTime<Utc>,
+}
+
+impl StoredResource {
+    /// The weak entity tag of this version, as in `meta.version` and the
+    /// `ETag` header: `W/"<version>"`.
+    pub fn etag(&self) -> String {
+        format!("W/\"{}\"", self.version)
+    }
+}
+
+/// Reads a version back from an entity tag this server issued (weak or
+/// strong form, as clients echo either). Anything else is `None`.
+pub fn parse_etag(tag: &str) -> Option<u64> {
+    let tag = tag.trim();
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_round_trip() {
+        assert_eq!(parse_etag("W/\"7\""), Some(7));
+        assert_eq!(parse_etag(" \"7\" "), Some(7));
+        assert_eq!(parse_etag("7"), None);
+        assert_eq!(parse_etag("W/\"x\""), None);
+        assert_eq!(parse_etag("*"), None);
+    }
+}

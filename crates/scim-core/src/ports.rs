@@ -1,0 +1,134 @@
+//! The ports: what the core needs from the outside world.
+//!
+//! Every port is an object-safe async trait, held as `Arc<dyn ...>`. Each
+//! method documents the contract an adapter MUST honour; the store contract
+//! test kit checks these rules against any adapter.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::model::{
+    Credential, NewCredential, NewResource, NewTenant, ResourceKind, StoredResource, Tenant,
+    TenantId,
+};
+
+/// Why a storage operation failed. Adapters MUST classify errors by kind
+/// (e.g. by the database's constraint-violation code), never by message text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A uniqueness rule was violated; `attribute` names the SCIM attribute.
+    #[error("{attribute} is already in use")]
+    Conflict {
+        /// The attribute whose value collided, e.g. `userName`.
+        attribute: String,
+    },
+    /// The target does not exist (or is deleted) in the tenant.
+    #[error("not found")]
+    NotFound,
+    /// A conditional write found a different version than expected.
+    #[error("version mismatch")]
+    VersionMismatch,
+    /// The backend cannot be reached or is overloaded; retrying may help.
+    #[error("storage unavailable: {0}")]
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+    /// Any other backend failure.
+    #[error("storage failure: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Storage of SCIM resources.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ResourceStore: Send + Sync {
+    /// Inserts a resource with version 1.
+    ///
+    /// MUST return [`StoreError::Conflict`] (attribute `userName` for users)
+    /// when `unique_key` is `Some` and equals the `unique_key` of a live
+    /// resource of the same kind in the same tenant. Deleted resources never
+    /// conflict. Two concurrent creates with the same key MUST produce
+    /// exactly one resource.
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        resource: NewResource,
+    ) -> Result<StoredResource, StoreError>;
+
+    /// Reads a live resource. MUST return `Ok(None)` for unknown ids, for
+    /// deleted resources, and for resources of another tenant or kind.
+    async fn get(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Option<StoredResource>, StoreError>;
+
+    /// Deletes a live resource. With `expected_version`, the delete MUST
+    /// happen only if the stored version equals it, checked atomically with
+    /// the write ([`StoreError::VersionMismatch`] otherwise). MUST return
+    /// [`StoreError::NotFound`] when there is no such live resource. A
+    /// deleted resource stops counting for uniqueness at once.
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        id: &str,
+        expected_version: Option<u64>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}
+
+/// Storage of tenants and their credentials.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Creates a tenant, and its first credential if given, atomically.
+    ///
+    /// MUST return [`StoreError::Conflict`] (attribute `name`) when a tenant
+    /// with the same name exists; nothing is written then.
+    async fn create_tenant(
+        &self,
+        tenant: NewTenant,
+        credential: Option<NewCredential>,
+    ) -> Result<Tenant, StoreError>;
+
+    /// Finds a tenant by its exact name.
+    async fn find_tenant_by_name(&self, name: &str) -> Result<Option<Tenant>, StoreError>;
+
+    /// Finds the live credential whose token hash equals `token_hash`.
+    async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError>;
+}
+
+/// The source of the current time.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The source of new resource identifiers.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait IdGenerator: Send + Sync {
+    /// A new identifier, unique across all tenants and resource kinds.
+    fn new_id(&self) -> String;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Time-ordered UUIDv7 identifiers: unique, and kind to B-tree indexes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UuidV7Ids;
+
+impl IdGenerator for UuidV7Ids {
+    fn new_id(&self) -> String {
+        uuid::Uuid::now_v7().to_string()
+    }
+}

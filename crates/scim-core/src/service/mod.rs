@@ -1,0 +1,5 @@
+//! Domain services.
+
+mod resources;
+
+pub use resources::{ResourceService, render};

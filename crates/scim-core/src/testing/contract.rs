@@ -1,0 +1,337 @@
+//! The store contract kit: the MUSTs of [`crate::ports`], as executable checks.
+//!
+//! ```
+//! # async fn demo() -> Result<(), String> {
+//! use scim_core::testing::{MemoryStore, contract};
+//!
+//! contract::run(&MemoryStore::default()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every check creates its own tenants with fresh names, so the kit can run
+//! against a database that already holds data, including data of earlier
+//! runs. Failures are returned as a message naming the broken rule.
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::model::{NewCredential, NewResource, NewTenant, ResourceKind, TenantId};
+use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
+
+/// Runs every check in order; stops at the first broken rule.
+pub async fn run<S>(store: &S) -> Result<(), String>
+where
+    S: ResourceStore + TenantStore,
+{
+    create_then_get_round_trips(store).await?;
+    unique_keys_conflict_among_live_resources_of_a_tenant(store).await?;
+    reads_never_cross_tenants_or_kinds(store).await?;
+    delete_is_conditional_and_frees_the_unique_key(store).await?;
+    tenants_and_credentials(store).await?;
+    Ok(())
+}
+
+fn check(condition: bool, rule: &str) -> Result<(), String> {
+    if condition {
+        Ok(())
+    } else {
+        Err(format!("contract broken: {rule}"))
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    // Storage keeps microseconds; compare at that precision.
+    Utc::now().trunc_subsecs(6)
+}
+
+fn fresh() -> String {
+    UuidV7Ids.new_id()
+}
+
+async fn tenant<S: TenantStore>(store: &S) -> Result<TenantId, String> {
+    let id = TenantId(fresh());
+    store
+        .create_tenant(
+            NewTenant {
+                id: id.clone(),
+                name: format!("contract-{}", id.as_str()),
+                created: now(),
+            },
+            None,
+        )
+        .await
+        .map_err(|e| format!("create_tenant failed: {e}"))?;
+    Ok(id)
+}
+
+fn user(user_name: &str, external_id: Option<&str>) -> NewResource {
+    let mut attributes = Map::new();
+    attributes.insert("userName".into(), json!(user_name));
+    attributes.insert(
+        "name".into(),
+        json!({"givenName": "Zoë", "familyName": "O'Malley"}),
+    );
+    attributes.insert(
+        "emails".into(),
+        json!([{"value": "z@example.com", "primary": true}]),
+    );
+    NewResource {
+        id: fresh(),
+        kind: ResourceKind::User,
+        external_id: external_id.map(str::to_owned),
+        unique_key: Some(user_name.to_lowercase()),
+        attributes,
+        created: now(),
+    }
+}
+
+fn group(name: &str) -> NewResource {
+    let mut attributes = Map::new();
+    attributes.insert("displayName".into(), Value::String(name.to_owned()));
+    NewResource {
+        id: fresh(),
+        kind: ResourceKind::Group,
+        external_id: None,
+        unique_key: None,
+        attributes,
+        created: now(),
+    }
+}
+
+async fn create_then_get_round_trips<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let new = user("Zoë@Example.com", Some("ext-Ω-1"));
+    let created = store
+        .create(&t, new.clone())
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    check(created.version == 1, "create MUST return version 1")?;
+    check(created.id == new.id, "create MUST keep the given id")?;
+    check(
+        created.created == new.created && created.last_modified == new.created,
+        "create MUST set created and lastModified to the given time",
+    )?;
+    let read = store
+        .get(&t, ResourceKind::User, &new.id)
+        .await
+        .map_err(|e| format!("get failed: {e}"))?;
+    check(
+        read.as_ref() == Some(&created),
+        "get MUST return what create stored, unchanged",
+    )?;
+    check(
+        read.is_some_and(|r| {
+            r.external_id.as_deref() == Some("ext-Ω-1") && r.attributes == new.attributes
+        }),
+        "externalId and attributes MUST round-trip exactly, Unicode included",
+    )?;
+    Ok(())
+}
+
+async fn unique_keys_conflict_among_live_resources_of_a_tenant<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let a = tenant(store).await?;
+    let b = tenant(store).await?;
+    store
+        .create(&a, user("Ärger@x.org", None))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    let clash = store.create(&a, user("äRGER@X.ORG", None)).await;
+    check(
+        matches!(&clash, Err(StoreError::Conflict { attribute }) if attribute == "userName"),
+        "create MUST return Conflict on userName for a taken folded key in the tenant",
+    )?;
+    check(
+        store.create(&b, user("Ärger@x.org", None)).await.is_ok(),
+        "the same key MUST be free in another tenant",
+    )?;
+    check(
+        store.create(&a, user("arger@x.org", None)).await.is_ok(),
+        "keys MUST compare exactly as folded (no accent folding)",
+    )?;
+    // Groups carry no unique key here: any number may share a name.
+    check(
+        store.create(&a, group("Sales")).await.is_ok()
+            && store.create(&a, group("Sales")).await.is_ok(),
+        "resources without a unique key MUST never conflict",
+    )?;
+    Ok(())
+}
+
+async fn reads_never_cross_tenants_or_kinds<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let a = tenant(store).await?;
+    let b = tenant(store).await?;
+    let created = store
+        .create(&a, user("isolated", None))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    let other_tenant = store.get(&b, ResourceKind::User, &created.id).await;
+    check(
+        matches!(other_tenant, Ok(None)),
+        "get MUST return None for another tenant's resource",
+    )?;
+    let other_kind = store.get(&a, ResourceKind::Group, &created.id).await;
+    check(
+        matches!(other_kind, Ok(None)),
+        "get MUST return None for another kind",
+    )?;
+    let unknown = store.get(&a, ResourceKind::User, "no-such-id").await;
+    check(
+        matches!(unknown, Ok(None)),
+        "get MUST return None for unknown ids",
+    )?;
+    let foreign_delete = store
+        .delete(&b, ResourceKind::User, &created.id, None, now())
+        .await;
+    check(
+        matches!(foreign_delete, Err(StoreError::NotFound)),
+        "delete MUST return NotFound for another tenant's resource",
+    )?;
+    Ok(())
+}
+
+async fn delete_is_conditional_and_frees_the_unique_key<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let created = store
+        .create(&t, user("leaver", Some("ext-leaver")))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    let at = now() + Duration::seconds(1);
+    let stale = store
+        .delete(&t, ResourceKind::User, &created.id, Some(2), at)
+        .await;
+    check(
+        matches!(stale, Err(StoreError::VersionMismatch)),
+        "delete with a wrong expected version MUST return VersionMismatch",
+    )?;
+    check(
+        matches!(
+            store.get(&t, ResourceKind::User, &created.id).await,
+            Ok(Some(_))
+        ),
+        "a failed conditional delete MUST leave the resource in place",
+    )?;
+    store
+        .delete(&t, ResourceKind::User, &created.id, Some(1), at)
+        .await
+        .map_err(|e| format!("delete with the right version failed: {e}"))?;
+    check(
+        matches!(
+            store.get(&t, ResourceKind::User, &created.id).await,
+            Ok(None)
+        ),
+        "get MUST return None after delete",
+    )?;
+    let again = store
+        .delete(&t, ResourceKind::User, &created.id, None, at)
+        .await;
+    check(
+        matches!(again, Err(StoreError::NotFound)),
+        "deleting a deleted resource MUST return NotFound",
+    )?;
+    let reborn = store.create(&t, user("LEAVER", Some("ext-leaver"))).await;
+    check(
+        reborn.is_ok_and(|r| r.id != created.id),
+        "a deleted resource MUST NOT count for uniqueness",
+    )?;
+    let missing = store
+        .delete(&t, ResourceKind::User, "no-such-id", None, at)
+        .await;
+    check(
+        matches!(missing, Err(StoreError::NotFound)),
+        "delete MUST return NotFound for unknown ids",
+    )?;
+    Ok(())
+}
+
+async fn tenants_and_credentials<S: TenantStore>(store: &S) -> Result<(), String> {
+    let id = TenantId(fresh());
+    let name = format!("contract-{}", id.as_str());
+    let hash = format!("{:0>64}", fresh().replace('-', ""));
+    let credential = NewCredential {
+        id: fresh(),
+        tenant_id: id.clone(),
+        token_hash: hash.clone(),
+        prefix: "scim_abc".into(),
+        created: now(),
+    };
+    let created = store
+        .create_tenant(
+            NewTenant {
+                id: id.clone(),
+                name: name.clone(),
+                created: now(),
+            },
+            Some(credential.clone()),
+        )
+        .await
+        .map_err(|e| format!("create_tenant failed: {e}"))?;
+    check(
+        created.id == id && created.name == name,
+        "create_tenant MUST return the tenant",
+    )?;
+    let found = store
+        .find_tenant_by_name(&name)
+        .await
+        .map_err(|e| format!("find_tenant_by_name failed: {e}"))?;
+    check(
+        found.as_ref() == Some(&created),
+        "find_tenant_by_name MUST find the tenant",
+    )?;
+    let cred = store
+        .find_credential(&hash)
+        .await
+        .map_err(|e| format!("find_credential failed: {e}"))?;
+    check(
+        cred.is_some_and(|c| c.tenant_id == id && c.id == credential.id && c.prefix == "scim_abc"),
+        "find_credential MUST resolve the stored hash to its tenant",
+    )?;
+    let unknown = store.find_credential(&"f".repeat(64)).await;
+    check(
+        matches!(unknown, Ok(None)),
+        "find_credential MUST return None for unknown hashes",
+    )?;
+
+    let second_credential = NewCredential {
+        id: fresh(),
+        token_hash: format!("{:0>64}", fresh().replace('-', "")),
+        ..credential
+    };
+    let duplicate = store
+        .create_tenant(
+            NewTenant {
+                id: TenantId(fresh()),
+                name: name.clone(),
+                created: now(),
+            },
+            Some(second_credential.clone()),
+        )
+        .await;
+    check(
+        matches!(&duplicate, Err(StoreError::Conflict { attribute }) if attribute == "name"),
+        "create_tenant MUST return Conflict on name for a taken name",
+    )?;
+    let leaked = store.find_credential(&second_credential.token_hash).await;
+    check(
+        matches!(leaked, Ok(None)),
+        "a failed create_tenant MUST write nothing, not even its credential",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_memory_store_honours_the_contract() {
+        super::run(&super::super::MemoryStore::default())
+            .await
+            .unwrap();
+    }
+}

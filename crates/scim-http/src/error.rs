@@ -1,0 +1,132 @@
+//! SCIM error responses: the one place where error kinds become statuses.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use scim_core::{Error, ErrorKind};
+use scim_schema::{ScimError, ScimType};
+
+use crate::SCIM_CONTENT_TYPE;
+
+/// An error on its way to the client as a SCIM Error body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    scim_type: Option<ScimType>,
+    detail: String,
+}
+
+impl ApiError {
+    /// An error with an explicit status.
+    pub fn new(status: StatusCode, scim_type: Option<ScimType>, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            scim_type,
+            detail: detail.into(),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub(crate) fn unauthorized(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, None, detail)
+    }
+
+    pub(crate) fn invalid_syntax(detail: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Some(ScimType::InvalidSyntax),
+            detail,
+        )
+    }
+}
+
+/// The HTTP status of each core error kind (see `docs/error-mapping.md`).
+/// Exhaustive on purpose: a new kind does not compile until it is mapped.
+pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::InvalidSyntax
+        | ErrorKind::InvalidValue
+        | ErrorKind::InvalidFilter
+        | ErrorKind::InvalidPath
+        | ErrorKind::NoTarget
+        | ErrorKind::Mutability
+        | ErrorKind::TooMany => StatusCode::BAD_REQUEST,
+        ErrorKind::Uniqueness => StatusCode::CONFLICT,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+        ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorKind::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        let kind = err.kind();
+        let detail = match kind {
+            // Internals go to the log, never to the client.
+            ErrorKind::Internal => {
+                tracing::error!(error = %err, source = ?std::error::Error::source(&err), "internal error");
+                "an internal error occurred; the server log has the details".to_owned()
+            }
+            ErrorKind::Unavailable => {
+                tracing::warn!(error = %err, source = ?std::error::Error::source(&err), "storage unavailable");
+                "the service is temporarily unavailable; retry later".to_owned()
+            }
+            _ => err.detail().to_owned(),
+        };
+        ApiError::new(status_of(kind), kind.scim_type(), detail)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ScimError::new(self.status.as_u16(), self.scim_type, self.detail);
+        let bytes = match serde_json::to_vec(&body) {
+            Ok(bytes) => bytes,
+            // Serialising strings cannot fail; keep a valid body regardless.
+            Err(_) => {
+                br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500"}"#
+                    .to_vec()
+            }
+        };
+        let mut response = (self.status, bytes).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(SCIM_CONTENT_TYPE),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"SCIM\""),
+            );
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// Fallback for paths no route matches.
+pub(crate) async fn not_found_route(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        None,
+        format!("no SCIM endpoint at {}", uri.path()),
+    )
+}
+
+/// Fallback for known paths with an unsupported method.
+pub(crate) async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        None,
+        format!("{method} is not supported on this endpoint"),
+    )
+}

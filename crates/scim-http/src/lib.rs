@@ -1,0 +1,88 @@
+//! The SCIM 2.0 HTTP protocol surface over axum.
+//!
+//! [`router`] builds an axum [`Router`] serving the SCIM endpoints under a
+//! base path (default `/scim/v2`) on top of `scim-core`'s services. It can
+//! be served on its own or nested into a host application's router.
+//!
+//! Architecture invariants:
+//! - this is the only crate that knows HTTP status codes and headers;
+//! - every response that is not a success carries a SCIM Error body
+//!   (`urn:ietf:params:scim:api:messages:2.0:Error`), including unknown
+//!   routes, unsupported methods, bad content types and oversized bodies;
+//! - handlers never run without a resolved [`scim_core::Principal`]: the
+//!   tenant comes from the credential, never from the URL.
+#![deny(missing_docs)]
+
+mod auth;
+mod error;
+mod extract;
+mod response;
+mod routes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use scim_core::{AuthService, ResourceService};
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+/// The media type of every SCIM response (RFC 7644 §3.1).
+pub const SCIM_CONTENT_TYPE: &str = "application/scim+json; charset=utf-8";
+
+/// Settings of the HTTP surface.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Where the SCIM endpoints are mounted, e.g. `/scim/v2`. No trailing slash.
+    pub base_path: String,
+    /// The externally visible origin (e.g. `https://scim.example.com`), used
+    /// for `Location` and `meta.location`. When `None`, the request's `Host`
+    /// header is used with plain `http`.
+    pub public_url: Option<String>,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// The most resources a list response returns (advertised as `filter.maxResults`).
+    pub max_results: u32,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            base_path: "/scim/v2".to_owned(),
+            public_url: None,
+            max_body_bytes: 1024 * 1024,
+            max_results: 1000,
+        }
+    }
+}
+
+/// What the handlers need: the core services and the HTTP settings.
+#[derive(Clone)]
+pub struct AppState {
+    /// The User service.
+    pub users: Arc<ResourceService>,
+    /// Credential resolution.
+    pub auth: Arc<AuthService>,
+    /// HTTP settings.
+    pub config: Arc<HttpConfig>,
+}
+
+/// The SCIM router: every endpoint under `state.config.base_path`, plus
+/// SCIM-shaped answers for unknown routes and unsupported methods.
+pub fn router(state: AppState) -> Router {
+    let base = state.config.base_path.trim_end_matches('/').to_owned();
+    let limit = state.config.max_body_bytes;
+    let scim = routes::routes(state.clone());
+    let app = if base.is_empty() {
+        scim
+    } else {
+        Router::new().nest(&base, scim)
+    };
+    app.fallback(error::not_found_route)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+}
+
+#[cfg(test)]
+mod tests;

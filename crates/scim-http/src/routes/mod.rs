@@ -1,0 +1,48 @@
+//! The route table.
+
+mod discovery;
+mod users;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::get;
+use scim_core::{Error, ErrorKind};
+
+use crate::error::{ApiError, method_not_allowed};
+use crate::{AppState, auth};
+
+/// Every SCIM route, relative to the base path.
+pub(crate) fn routes(state: AppState) -> Router {
+    let protected = Router::new()
+        .route("/Users", get(not_implemented).post(users::create))
+        .route(
+            "/Users/{id}",
+            get(users::get)
+                .delete(users::delete)
+                .put(not_implemented)
+                .patch(not_implemented),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_bearer,
+        ));
+    // Discovery documents describe the server, not a tenant's data; clients
+    // read them before they hold a token.
+    let public = Router::new().route(
+        "/ServiceProviderConfig",
+        get(discovery::service_provider_config),
+    );
+    public
+        .merge(protected)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+/// Operations this server does not offer yet answer 501 with a SCIM Error.
+async fn not_implemented() -> ApiError {
+    Error::new(
+        ErrorKind::NotImplemented,
+        "this operation is not implemented by this server",
+    )
+    .into()
+}

@@ -1,0 +1,83 @@
+//! `/Users`: create, read and delete.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use scim_core::{parse_etag, render};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Authenticated, ScimJson};
+use crate::response::{ScimResponse, base_url};
+
+fn location(state: &AppState, headers: &HeaderMap, id: &str) -> String {
+    format!(
+        "{}{}/{id}",
+        base_url(&state.config, headers),
+        state.users.kind().endpoint()
+    )
+}
+
+/// `POST /Users`: 201 with the stored user, `Location` and `ETag`.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    headers: HeaderMap,
+    ScimJson(body): ScimJson,
+) -> Result<ScimResponse, ApiError> {
+    let user = state.users.create(&principal.tenant_id, body).await?;
+    let location = location(&state, &headers, &user.id);
+    Ok(ScimResponse {
+        status: StatusCode::CREATED,
+        etag: Some(user.etag()),
+        body: render(&user, Some(location.clone())),
+        location: Some(location),
+    })
+}
+
+/// `GET /Users/{id}`: 200 with the user and its `ETag`, or 404.
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<ScimResponse, ApiError> {
+    let user = state.users.get(&principal.tenant_id, &id).await?;
+    let location = location(&state, &headers, &user.id);
+    let mut response = ScimResponse::ok(render(&user, Some(location)));
+    response.etag = Some(user.etag());
+    Ok(response)
+}
+
+/// `DELETE /Users/{id}`: 204, 404, or 412 when `If-Match` names another version.
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let expected = expected_version(&headers)?;
+    state
+        .users
+        .delete(&principal.tenant_id, &id, expected)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The version an `If-Match` header demands. `*` and no header demand
+/// none; a tag this server never issued can never match.
+fn expected_version(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or_default().trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    parse_etag(value).map(Some).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            None,
+            "If-Match does not name a current version of this resource",
+        )
+    })
+}

@@ -1,0 +1,329 @@
+//! In-process tests of the router over the in-memory store.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use scim_core::ports::{SystemClock, UuidV7Ids};
+use scim_core::testing::MemoryStore;
+use scim_core::{AuthService, ResourceKind, ResourceService};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::*;
+
+const TOKEN: &str = "test-token-0123456789";
+
+async fn app() -> Router {
+    let store = Arc::new(MemoryStore::default());
+    let auth = AuthService::new(store.clone(), Arc::new(SystemClock), Arc::new(UuidV7Ids));
+    auth.bootstrap("default", Some(TOKEN)).await.unwrap();
+    let users = ResourceService::new(
+        ResourceKind::User,
+        store,
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    );
+    router(AppState {
+        users: Arc::new(users),
+        auth: Arc::new(auth),
+        config: Arc::new(HttpConfig {
+            max_body_bytes: 4096,
+            ..HttpConfig::default()
+        }),
+    })
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn request(method: &str, uri: &str, body: Option<&str>) -> axum::http::request::Builder {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, "scim.test")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+    if body.is_some() {
+        builder = builder.header(header::CONTENT_TYPE, "application/scim+json");
+    }
+    builder
+}
+
+fn with_body(builder: axum::http::request::Builder, body: &str) -> Request<Body> {
+    builder.body(Body::from(body.to_owned())).unwrap()
+}
+
+fn empty(builder: axum::http::request::Builder) -> Request<Body> {
+    builder.body(Body::empty()).unwrap()
+}
+
+/// Asserts a SCIM Error body with the given status and scimType.
+fn assert_scim_error(reply: &Reply, status: StatusCode, scim_type: Option<&str>) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(
+        reply.headers[header::CONTENT_TYPE],
+        SCIM_CONTENT_TYPE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        reply.body["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
+    );
+    assert_eq!(reply.body["status"], json!(status.as_u16().to_string()));
+    match scim_type {
+        Some(t) => assert_eq!(reply.body["scimType"], t),
+        None => assert!(reply.body.get("scimType").is_none(), "{}", reply.body),
+    }
+    assert!(reply.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+}
+
+const BJENSEN: &str = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen","externalId":"bj-1","name":{"givenName":"Barbara"}}"#;
+
+#[tokio::test]
+async fn create_read_delete_lifecycle() {
+    let app = app().await;
+    let created = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users", Some("")), BJENSEN),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let location = format!("http://scim.test/scim/v2/Users/{id}");
+    assert_eq!(created.headers[header::LOCATION], location.as_str());
+    assert_eq!(created.headers[header::ETAG], "W/\"1\"");
+    assert_eq!(created.headers[header::CONTENT_TYPE], SCIM_CONTENT_TYPE);
+    assert_eq!(created.body["meta"]["location"], location.as_str());
+    assert_eq!(created.body["meta"]["resourceType"], "User");
+    assert_eq!(created.body["meta"]["version"], "W/\"1\"");
+    assert_eq!(created.body["userName"], "bjensen");
+    assert_eq!(created.body["externalId"], "bj-1");
+
+    let read = send(
+        &app,
+        empty(request("GET", &format!("/scim/v2/Users/{id}"), None)),
+    )
+    .await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.body, created.body);
+    assert_eq!(read.headers[header::ETAG], "W/\"1\"");
+
+    let deleted = send(
+        &app,
+        empty(request("DELETE", &format!("/scim/v2/Users/{id}"), None)),
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(deleted.body, Value::Null);
+
+    let gone = send(
+        &app,
+        empty(request("GET", &format!("/scim/v2/Users/{id}"), None)),
+    )
+    .await;
+    assert_scim_error(&gone, StatusCode::NOT_FOUND, None);
+}
+
+#[tokio::test]
+async fn missing_or_wrong_tokens_are_401_with_a_scim_body() {
+    let app = app().await;
+    let no_token = Request::builder()
+        .uri("/scim/v2/Users/x")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(&app, no_token).await;
+    assert_scim_error(&reply, StatusCode::UNAUTHORIZED, None);
+    assert!(reply.headers.contains_key(header::WWW_AUTHENTICATE));
+
+    for auth in ["Bearer wrong", "Basic dXNlcjpwYXNz", "Bearer", TOKEN] {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/scim/v2/Users")
+            .header(header::AUTHORIZATION, auth)
+            .header(header::CONTENT_TYPE, "application/scim+json")
+            .body(Body::from(BJENSEN))
+            .unwrap();
+        assert_scim_error(&send(&app, req).await, StatusCode::UNAUTHORIZED, None);
+    }
+}
+
+#[tokio::test]
+async fn bad_bodies_are_4xx_scim_errors() {
+    let app = app().await;
+    let cases: [(&str, Option<&str>, StatusCode, Option<&str>); 8] = [
+        (
+            "{not json",
+            Some("application/scim+json"),
+            StatusCode::BAD_REQUEST,
+            Some("invalidSyntax"),
+        ),
+        (
+            "",
+            Some("application/scim+json"),
+            StatusCode::BAD_REQUEST,
+            Some("invalidSyntax"),
+        ),
+        (
+            "[1,2]",
+            Some("application/json"),
+            StatusCode::BAD_REQUEST,
+            Some("invalidSyntax"),
+        ),
+        (
+            r#"{"name":{"givenName":"x"}}"#,
+            Some("application/json"),
+            StatusCode::BAD_REQUEST,
+            Some("invalidValue"),
+        ),
+        (
+            r#"{"userName":42}"#,
+            Some("application/json"),
+            StatusCode::BAD_REQUEST,
+            Some("invalidValue"),
+        ),
+        (
+            BJENSEN,
+            Some("text/plain"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+        ),
+        (
+            BJENSEN,
+            Some("application/x-www-form-urlencoded"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+        ),
+        (
+            &"x".repeat(5000),
+            Some("application/json"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+        ),
+    ];
+    for (body, content_type, status, scim_type) in cases {
+        let mut builder = request("POST", "/scim/v2/Users", None);
+        if let Some(ct) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, ct);
+        }
+        let reply = send(&app, with_body(builder, body)).await;
+        assert_scim_error(&reply, status, scim_type);
+    }
+}
+
+#[tokio::test]
+async fn a_missing_content_type_is_tolerated() {
+    let app = app().await;
+    let reply = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users", None), BJENSEN),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn duplicate_user_names_conflict_case_insensitively() {
+    let app = app().await;
+    let first = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users", Some("")), BJENSEN),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = send(
+        &app,
+        with_body(
+            request("POST", "/scim/v2/Users", Some("")),
+            r#"{"userName":"BJensen"}"#,
+        ),
+    )
+    .await;
+    assert_scim_error(&again, StatusCode::CONFLICT, Some("uniqueness"));
+}
+
+#[tokio::test]
+async fn if_match_guards_delete() {
+    let app = app().await;
+    let created = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users", Some("")), BJENSEN),
+    )
+    .await;
+    let uri = format!("/scim/v2/Users/{}", created.body["id"].as_str().unwrap());
+    for stale in ["W/\"2\"", "\"garbage\"", "nonsense"] {
+        let reply = send(
+            &app,
+            empty(request("DELETE", &uri, None).header(header::IF_MATCH, stale)),
+        )
+        .await;
+        assert_scim_error(&reply, StatusCode::PRECONDITION_FAILED, None);
+    }
+    let reply = send(
+        &app,
+        empty(request("DELETE", &uri, None).header(header::IF_MATCH, "W/\"1\"")),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_scim_errors() {
+    let app = app().await;
+    let reply = send(&app, empty(request("GET", "/scim/v2/Nope", None))).await;
+    assert_scim_error(&reply, StatusCode::NOT_FOUND, None);
+    let reply = send(&app, empty(request("GET", "/elsewhere", None))).await;
+    assert_scim_error(&reply, StatusCode::NOT_FOUND, None);
+    let reply = send(&app, empty(request("POST", "/scim/v2/Users/abc", None))).await;
+    assert_scim_error(&reply, StatusCode::METHOD_NOT_ALLOWED, None);
+    let reply = send(&app, empty(request("PATCH", "/scim/v2/Users/abc", None))).await;
+    assert_scim_error(&reply, StatusCode::NOT_IMPLEMENTED, None);
+}
+
+#[tokio::test]
+async fn service_provider_config_needs_no_token() {
+    let app = app().await;
+    let req = Request::builder()
+        .uri("/scim/v2/ServiceProviderConfig")
+        .header(header::HOST, "scim.test")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(&app, req).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.body["schemas"],
+        json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"])
+    );
+    assert_eq!(reply.body["etag"]["supported"], true);
+    assert_eq!(reply.body["patch"]["supported"], false);
+    assert_eq!(
+        reply.body["authenticationSchemes"][0]["type"],
+        "oauthbearertoken"
+    );
+    assert_eq!(
+        reply.body["meta"]["location"],
+        "http://scim.test/scim/v2/ServiceProviderConfig"
+    );
+}

@@ -1,0 +1,194 @@
+//! The RFC 7643 §7 attribute model.
+
+use serde::{Deserialize, Serialize};
+
+/// The data type of an attribute (RFC 7643 §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AttributeType {
+    /// A sequence of characters.
+    String,
+    /// `true` or `false`.
+    Boolean,
+    /// A real number.
+    Decimal,
+    /// A whole number.
+    Integer,
+    /// An RFC 3339 timestamp.
+    DateTime,
+    /// Base64-encoded bytes.
+    Binary,
+    /// A URI for a resource.
+    Reference,
+    /// A set of sub-attributes.
+    Complex,
+}
+
+/// Whether and how an attribute can be modified (RFC 7643 §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Mutability {
+    /// Set only by the service provider.
+    ReadOnly,
+    /// May be updated and read at any time.
+    #[default]
+    ReadWrite,
+    /// May be set once, when absent, and never changed afterwards.
+    Immutable,
+    /// May be set, never returned.
+    WriteOnly,
+}
+
+/// When an attribute is returned in a response (RFC 7643 §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Returned {
+    /// Always returned, whatever `attributes` or `excludedAttributes` say.
+    Always,
+    /// Never returned.
+    Never,
+    /// Returned unless excluded.
+    #[default]
+    Default,
+    /// Returned only when requested through `attributes`.
+    Request,
+}
+
+/// How the service provider enforces uniqueness (RFC 7643 §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Uniqueness {
+    /// No uniqueness is enforced.
+    #[default]
+    None,
+    /// Unique within the tenant's resources of this type.
+    Server,
+    /// Globally unique.
+    Global,
+}
+
+/// One attribute definition, as published at `/Schemas`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttributeDef {
+    /// The attribute name, in its canonical case.
+    pub name: String,
+    /// The data type.
+    #[serde(rename = "type")]
+    pub ty: AttributeType,
+    /// Whether the attribute holds an array of values.
+    #[serde(default)]
+    pub multi_valued: bool,
+    /// A human-readable description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Whether the attribute must be present.
+    #[serde(default)]
+    pub required: bool,
+    /// Suggested values (e.g. `work`, `home`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub canonical_values: Vec<String>,
+    /// Whether string comparison is case-sensitive.
+    #[serde(default)]
+    pub case_exact: bool,
+    /// Whether and how the attribute can be modified.
+    #[serde(default)]
+    pub mutability: Mutability,
+    /// When the attribute is returned.
+    #[serde(default)]
+    pub returned: Returned,
+    /// How uniqueness is enforced.
+    #[serde(default)]
+    pub uniqueness: Uniqueness,
+    /// For references: the resource types the reference may point to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_types: Vec<String>,
+    /// For complex attributes: the sub-attributes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sub_attributes: Vec<AttributeDef>,
+}
+
+impl AttributeDef {
+    /// A single-valued, optional, read-write attribute of type `ty`.
+    pub fn new(name: impl Into<String>, ty: AttributeType) -> Self {
+        AttributeDef {
+            name: name.into(),
+            ty,
+            multi_valued: false,
+            description: String::new(),
+            required: false,
+            canonical_values: Vec::new(),
+            case_exact: false,
+            mutability: Mutability::ReadWrite,
+            returned: Returned::Default,
+            uniqueness: Uniqueness::None,
+            reference_types: Vec::new(),
+            sub_attributes: Vec::new(),
+        }
+    }
+
+    /// Looks up a sub-attribute by name, case-insensitively (RFC 7643 §2.1).
+    pub fn sub_attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.sub_attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A schema: a named, URN-identified set of attributes (RFC 7643 §7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaDef {
+    /// The schema URN.
+    pub id: String,
+    /// A human-readable name.
+    #[serde(default)]
+    pub name: String,
+    /// A human-readable description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The top-level attributes.
+    pub attributes: Vec<AttributeDef>,
+}
+
+impl SchemaDef {
+    /// Looks up a top-level attribute by name, case-insensitively (RFC 7643 §2.1).
+    pub fn attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_rfc_json_form() {
+        let def: AttributeDef = serde_json::from_value(serde_json::json!({
+            "name": "userName",
+            "type": "string",
+            "multiValued": false,
+            "required": true,
+            "caseExact": false,
+            "mutability": "readWrite",
+            "returned": "default",
+            "uniqueness": "server"
+        }))
+        .unwrap();
+        assert_eq!(def.ty, AttributeType::String);
+        assert!(def.required);
+        assert_eq!(def.uniqueness, Uniqueness::Server);
+    }
+
+    #[test]
+    fn missing_characteristics_take_rfc_defaults() {
+        let def: AttributeDef =
+            serde_json::from_value(serde_json::json!({"name": "x", "type": "integer"})).unwrap();
+        assert_eq!(def.mutability, Mutability::ReadWrite);
+        assert_eq!(def.returned, Returned::Default);
+        assert_eq!(def.uniqueness, Uniqueness::None);
+        assert!(!def.case_exact && !def.multi_valued && !def.required);
+    }
+}

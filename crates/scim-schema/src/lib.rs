@@ -1,0 +1,42 @@
+//! SCIM 2.0 wire types and schema definitions (RFC 7643, RFC 7644).
+//!
+//! This crate is the bottom layer of the workspace: it does no IO, has no
+//! async code, and knows nothing about HTTP or storage. It holds
+//!
+//! - the URNs of the built-in schemas and protocol messages ([`urn`]),
+//! - the RFC 7643 attribute model ([`AttributeDef`], [`SchemaDef`]) and the
+//!   built-in schema definitions ([`builtin`]),
+//! - the protocol messages every layer above shares: [`ScimError`],
+//!   [`ListResponse`], [`Meta`], and the discovery documents.
+//!
+//! ```
+//! use scim_schema::{builtin, ScimError, ScimType};
+//!
+//! let user = builtin::user();
+//! let user_name = user.attribute("USERNAME").expect("userName is defined");
+//! assert_eq!(user_name.name, "userName");
+//! assert!(user_name.required);
+//!
+//! let err = ScimError::new(409, Some(ScimType::Uniqueness), "userName is taken");
+//! let json = serde_json::to_value(&err).unwrap();
+//! assert_eq!(json["status"], "409");
+//! assert_eq!(json["scimType"], "uniqueness");
+//! ```
+#![deny(missing_docs)]
+
+mod attribute;
+pub mod builtin;
+mod discovery;
+mod error;
+mod list;
+mod meta;
+pub mod urn;
+
+pub use attribute::{AttributeDef, AttributeType, Mutability, Returned, SchemaDef, Uniqueness};
+pub use discovery::{
+    AuthenticationScheme, BulkSupport, FilterSupport, ResourceTypeDef, SchemaExtensionRef,
+    ServiceProviderConfig, Supported,
+};
+pub use error::{ScimError, ScimType};
+pub use list::ListResponse;
+pub use meta::Meta;

@@ -1,0 +1,143 @@
+//! The SCIM server: reads settings, opens storage, wires the core services
+//! to the HTTP router and serves.
+//!
+//! This is the only crate that reads configuration or names concrete
+//! adapter types. The binary (`src/main.rs`) parses flags and environment
+//! variables into [`Settings`]; tests and embedders can build [`Settings`]
+//! directly and call [`Server::start`].
+#![deny(missing_docs)]
+
+mod settings;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use scim_adapter_seaorm::SeaOrmStore;
+use scim_core::ports::{SystemClock, UuidV7Ids};
+use scim_core::{AuthService, BootstrapOutcome, ResourceKind, ResourceService};
+use scim_http::{AppState, HttpConfig};
+use tokio::net::TcpListener;
+
+pub use settings::{Cli, Command, LogFormat, Settings};
+
+/// The tenant created on first start.
+pub const DEFAULT_TENANT: &str = "default";
+
+/// A server that has opened its database, applied migrations, made sure the
+/// default tenant exists and bound its listener, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    router: axum::Router,
+    store: SeaOrmStore,
+    bootstrap: BootstrapOutcome,
+    base_url: String,
+}
+
+impl Server {
+    /// Prepares everything that can fail before serving: storage,
+    /// migrations, the default tenant and the listening socket.
+    pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
+        let url = settings.database_url()?;
+        let store = SeaOrmStore::connect(&url).await.with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                settings.redacted_database_url()
+            )
+        })?;
+        store
+            .migrate()
+            .await
+            .context("cannot apply database migrations")?;
+
+        let store_arc = Arc::new(store.clone());
+        let clock = Arc::new(SystemClock);
+        let ids = Arc::new(UuidV7Ids);
+        let auth = AuthService::new(store_arc.clone(), clock.clone(), ids.clone());
+        let bootstrap = auth
+            .bootstrap(DEFAULT_TENANT, settings.bootstrap_token.as_deref())
+            .await
+            .context("cannot create the default tenant")?;
+        let users = ResourceService::new(ResourceKind::User, store_arc, clock, ids);
+
+        let http = HttpConfig {
+            base_path: settings.base_path.clone(),
+            public_url: settings.public_url.clone(),
+            max_body_bytes: settings.max_body_bytes,
+            ..HttpConfig::default()
+        };
+        let router = scim_http::router(AppState {
+            users: Arc::new(users),
+            auth: Arc::new(auth),
+            config: Arc::new(http),
+        });
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        let base_url = match &settings.public_url {
+            Some(origin) => format!("{}{}", origin.trim_end_matches('/'), settings.base_path),
+            None => format!("http://{addr}{}", settings.base_path),
+        };
+        Ok(Server {
+            listener,
+            router,
+            store,
+            bootstrap,
+            base_url,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The SCIM base URL clients should use.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// What first-start bootstrap did; holds the generated token, if any.
+    pub fn bootstrap(&self) -> &BootstrapOutcome {
+        &self.bootstrap
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests
+    /// and closes the database pool.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(url = %self.base_url, "serving SCIM");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("the HTTP server failed")?;
+        self.store
+            .close()
+            .await
+            .context("cannot close the database")?;
+        Ok(())
+    }
+}
+
+/// Applies migrations and exits: for deployments that migrate as a step of
+/// their own.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = SeaOrmStore::connect(&settings.database_url()?)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                settings.redacted_database_url()
+            )
+        })?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply database migrations")?;
+    store.close().await.context("cannot close the database")?;
+    Ok(())
+}

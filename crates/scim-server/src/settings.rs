@@ -1,0 +1,213 @@
+//! Settings from flags and environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// SCIM 2.0 provisioning server.
+///
+/// With no settings at all it serves on 127.0.0.1:8080 and stores its data
+/// in an SQLite file under ./data. On first start it creates the `default`
+/// tenant and prints its bearer token once.
+#[derive(Debug, Parser)]
+#[command(name = "scim-server", version, about, long_about)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// The server settings.
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// Subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Serve the SCIM API (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything the server can be told.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Address and port to listen on.
+    #[arg(long, env = "SCIM_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Database URL: sqlite://PATH?mode=rwc, postgres://USER@HOST/DB or
+    /// mysql://USER:PASSWORD@HOST/DB. Default: an SQLite file in the data folder.
+    #[arg(long, env = "SCIM_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Folder for the embedded SQLite database; created if missing.
+    #[arg(long, env = "SCIM_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Token the `default` tenant gets on first start instead of a generated
+    /// one (for automation). Ignored once the tenant exists. Prefer the
+    /// environment variable: flags show up in process listings.
+    #[arg(long, env = "SCIM_BOOTSTRAP_TOKEN", hide_env_values = true)]
+    pub bootstrap_token: Option<String>,
+
+    /// Externally visible origin used in Location headers and meta.location,
+    /// e.g. https://scim.example.com. Default: taken from the Host header.
+    #[arg(long, env = "SCIM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Path under which the SCIM endpoints are served.
+    #[arg(long, env = "SCIM_BASE_PATH", default_value = "/scim/v2")]
+    pub base_path: String,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "SCIM_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Log format.
+    #[arg(long, env = "SCIM_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// Settings as if the server were started with no flags and no
+    /// environment, but storing in `data_dir` and listening on `listen`.
+    pub fn with_defaults(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> Self {
+        Settings {
+            listen,
+            database_url: None,
+            data_dir: data_dir.into(),
+            bootstrap_token: None,
+            public_url: None,
+            base_path: "/scim/v2".to_owned(),
+            max_body_bytes: 1024 * 1024,
+            log_format: LogFormat::Text,
+        }
+    }
+
+    /// Checks settings that clap cannot check alone.
+    pub fn validate(&mut self) -> anyhow::Result<()> {
+        let trimmed = self.base_path.trim_end_matches('/');
+        if !trimmed.is_empty() && !trimmed.starts_with('/') {
+            bail!("--base-path must start with '/', got {:?}", self.base_path);
+        }
+        self.base_path = trimmed.to_owned();
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            bail!("--public-url must start with http:// or https://, got {url:?}");
+        }
+        if self
+            .bootstrap_token
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            bail!("SCIM_BOOTSTRAP_TOKEN is set but empty");
+        }
+        Ok(())
+    }
+
+    /// The database URL to connect to. Without one, the embedded SQLite
+    /// file `scim.db` in the data folder, which is created if missing.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!("cannot create the data folder {}", self.data_dir.display())
+        })?;
+        let dir = self.data_dir.canonicalize().with_context(|| {
+            format!("cannot resolve the data folder {}", self.data_dir.display())
+        })?;
+        let file = dir.join("scim.db");
+        let path = file
+            .to_str()
+            .with_context(|| format!("the data folder path is not UTF-8: {}", dir.display()))?;
+        Ok(format!("sqlite://{path}?mode=rwc"))
+    }
+
+    /// The database URL with any password replaced, for messages.
+    pub fn redacted_database_url(&self) -> String {
+        match &self.database_url {
+            None => format!("{}/scim.db", self.data_dir.display()),
+            Some(url) => redact(url),
+        }
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host/...` with `***`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(
+            redact("mysql://root:s3cret@127.0.0.1:3306/scim"),
+            "mysql://root:***@127.0.0.1:3306/scim"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/scim"),
+            "postgres://postgres@127.0.0.1/scim"
+        );
+        assert_eq!(redact("sqlite://data/scim.db"), "sqlite://data/scim.db");
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let cli = Cli::try_parse_from(["scim-server"]).unwrap();
+        assert_eq!(cli.command, None);
+        assert_eq!(cli.settings.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(cli.settings.data_dir, PathBuf::from("data"));
+        assert_eq!(cli.settings.base_path, "/scim/v2");
+    }
+
+    #[test]
+    fn validation_normalises_and_rejects() {
+        let mut s = Settings::with_defaults("d", "127.0.0.1:0".parse().unwrap());
+        s.base_path = "/scim/v2/".into();
+        s.validate().unwrap();
+        assert_eq!(s.base_path, "/scim/v2");
+        s.base_path = "scim".into();
+        assert!(s.validate().is_err());
+        s.base_path = "/scim".into();
+        s.public_url = Some("scim.example.com".into());
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn the_default_database_is_sqlite_in_the_data_folder_which_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("nested").join("data");
+        let s = Settings::with_defaults(&data, "127.0.0.1:0".parse().unwrap());
+        let url = s.database_url().unwrap();
+        assert!(data.is_dir());
+        assert!(url.starts_with("sqlite:///"), "{url}");
+        assert!(url.ends_with("/nested/data/scim.db?mode=rwc"), "{url}");
+    }
+}

@@ -1,0 +1,260 @@
+//! The walking skeleton over real HTTP and a real SQLite file.
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, ETAG, LOCATION};
+use scim_tests::TestServer;
+use serde_json::{Value, json};
+
+const SCIM_JSON: &str = "application/scim+json";
+
+async fn json_of(response: reqwest::Response) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, headers, body)
+}
+
+fn assert_scim_error(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &Value,
+    expected: StatusCode,
+    scim_type: Option<&str>,
+) {
+    assert_eq!(status, expected, "{body}");
+    assert!(
+        headers[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with(SCIM_JSON),
+        "{headers:?}"
+    );
+    assert_eq!(
+        body["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
+    );
+    assert_eq!(body["status"], json!(expected.as_u16().to_string()));
+    assert_eq!(
+        body.get("scimType").and_then(Value::as_str),
+        scim_type,
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn user_lifecycle_over_http() {
+    let server = TestServer::start().await;
+    let http = server.client();
+    let user = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "bjensen@example.com",
+        "externalId": "00u1",
+        "name": {"givenName": "Barbara", "familyName": "Jensen"},
+        "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}],
+        "active": true
+    });
+    let (status, headers, created) = json_of(
+        http.post(server.url("/Users"))
+            .bearer_auth(&server.token)
+            .header(CONTENT_TYPE, SCIM_JSON)
+            .body(user.to_string())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let location = headers[LOCATION].to_str().unwrap();
+    assert_eq!(location, server.url(&format!("/Users/{id}")));
+    assert_eq!(created["meta"]["location"], location);
+    assert_eq!(created["meta"]["resourceType"], "User");
+    assert_eq!(headers[ETAG], created["meta"]["version"].as_str().unwrap());
+    for key in ["userName", "externalId", "name", "emails", "active"] {
+        assert_eq!(created[key], user[key], "{key}");
+    }
+
+    let (status, _, read) = json_of(
+        http.get(location)
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read, created);
+
+    let response = http
+        .delete(location)
+        .bearer_auth(&server.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    let (status, headers, body) = json_of(
+        http.get(location)
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_scim_error(status, &headers, &body, StatusCode::NOT_FOUND, None);
+
+    // Deleted users free their userName: the IdP can provision them again.
+    let (status, _, again) = json_of(
+        http.post(server.url("/Users"))
+            .bearer_auth(&server.token)
+            .header(CONTENT_TYPE, SCIM_JSON)
+            .body(user.to_string())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_ne!(again["id"], created["id"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn missing_and_wrong_tokens_are_401() {
+    let server = TestServer::start().await;
+    let http = server.client();
+    let (status, headers, body) =
+        json_of(http.get(server.url("/Users/x")).send().await.unwrap()).await;
+    assert_scim_error(status, &headers, &body, StatusCode::UNAUTHORIZED, None);
+    let (status, headers, body) = json_of(
+        http.get(server.url("/Users/x"))
+            .bearer_auth("scim_not-a-real-token")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_scim_error(status, &headers, &body, StatusCode::UNAUTHORIZED, None);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_a_4xx_scim_error() {
+    let server = TestServer::start().await;
+    let http = server.client();
+    let cases = [
+        (
+            "{\"userName\": ",
+            SCIM_JSON,
+            StatusCode::BAD_REQUEST,
+            Some("invalidSyntax"),
+        ),
+        (
+            "{\"displayName\": \"no userName\"}",
+            SCIM_JSON,
+            StatusCode::BAD_REQUEST,
+            Some("invalidValue"),
+        ),
+        (
+            "{\"userName\": \"x\"}",
+            "text/xml",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+        ),
+    ];
+    for (body, content_type, expected, scim_type) in cases {
+        let (status, headers, reply) = json_of(
+            http.post(server.url("/Users"))
+                .bearer_auth(&server.token)
+                .header(CONTENT_TYPE, content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_scim_error(status, &headers, &reply, expected, scim_type);
+    }
+    let (status, headers, body) = json_of(
+        http.get(server.url("/Users/00000000-0000-0000-0000-000000000000"))
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_scim_error(status, &headers, &body, StatusCode::NOT_FOUND, None);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn service_provider_config_answers() {
+    let server = TestServer::start().await;
+    let (status, _, body) = json_of(
+        server
+            .client()
+            .get(server.url("/ServiceProviderConfig"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["schemas"],
+        json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"])
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn data_and_token_survive_a_restart_and_no_new_token_is_issued() {
+    let server = TestServer::start().await;
+    let token = server.token.clone();
+    let http = server.client();
+    let (status, _, created) = json_of(
+        http.post(server.url("/Users"))
+            .bearer_auth(&token)
+            .header(CONTENT_TYPE, SCIM_JSON)
+            .body(r#"{"userName":"persistent"}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let dir = server.stop().await;
+
+    let settings = scim_server::Settings::with_defaults(dir.path(), "127.0.0.1:0".parse().unwrap());
+    let restarted = scim_server::Server::start(&settings).await.unwrap();
+    assert!(
+        matches!(
+            restarted.bootstrap(),
+            scim_core::BootstrapOutcome::Existing(_)
+        ),
+        "a second start must not issue another token"
+    );
+    let base = restarted.base_url().to_owned();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(restarted.serve(async {
+        let _ = rx.await;
+    }));
+    let id = created["id"].as_str().unwrap();
+    let (status, _, read) = json_of(
+        http.get(format!("{base}/Users/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["userName"], "persistent");
+    tx.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}

@@ -1,0 +1,80 @@
+//! Harness for the end-to-end tests: a real server on a real SQLite file,
+//! listening on a loopback port, driven over HTTP.
+
+use std::net::SocketAddr;
+
+use scim_core::BootstrapOutcome;
+use scim_server::{Server, Settings};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A server started in-process through the same code path as the binary.
+pub struct TestServer {
+    /// The SCIM base URL, e.g. `http://127.0.0.1:41234/scim/v2`.
+    pub base: String,
+    /// The default tenant's bearer token.
+    pub token: String,
+    /// The data folder; removed when the server is dropped.
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    /// Starts a server with default settings on a fresh data folder and a
+    /// free loopback port.
+    pub async fn start() -> TestServer {
+        let data_dir = tempfile::tempdir().expect("a temporary folder");
+        Self::start_in(data_dir).await
+    }
+
+    /// Starts a server on an existing data folder.
+    pub async fn start_in(data_dir: tempfile::TempDir) -> TestServer {
+        let listen: SocketAddr = "127.0.0.1:0".parse().expect("a socket address");
+        let settings = Settings::with_defaults(data_dir.path(), listen);
+        let server = Server::start(&settings).await.expect("the server starts");
+        let token = match server.bootstrap() {
+            BootstrapOutcome::Created {
+                generated: Some(issued),
+                ..
+            } => issued.token.clone(),
+            other => panic!("a fresh data folder must bootstrap a generated token, got {other:?}"),
+        };
+        let base = server.base_url().to_owned();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(server.serve(async {
+            let _ = rx.await;
+        }));
+        TestServer {
+            base,
+            token,
+            data_dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops serving and waits for the server to finish; returns the data folder.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("the server task does not panic")
+                .expect("the server stops cleanly");
+        }
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::mem::replace(&mut self.data_dir, dir)
+    }
+
+    /// The URL of `path` under the SCIM base URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// An HTTP client.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+}

@@ -1,0 +1,71 @@
+//! Project automation, run as `cargo xtask <task>`.
+//!
+//! - `cargo xtask ci`: exactly what CI runs, by running `.ci/run`: test
+//!   databases, formatting, lints and the test suite (which includes tidy).
+//! - `cargo xtask tidy`: the architecture and hygiene checks alone.
+
+mod tidy;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("tidy") => run_tidy(),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  ci     what CI runs (.ci/run): test databases, cargo fmt --check,
+         cargo clippy -D warnings, cargo test --workspace
+  tidy   dependency direction and source hygiene checks";
+
+fn ci() -> Result<(), String> {
+    let root = workspace_root();
+    let status = Command::new("bash")
+        .arg(root.join(".ci").join("run"))
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run .ci/run: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(".ci/run failed".to_owned())
+    }
+}
+
+fn run_tidy() -> Result<(), String> {
+    let root = workspace_root();
+    let problems = tidy::check_workspace(&root)?;
+    if problems.is_empty() {
+        eprintln!("xtask: tidy: ok");
+        return Ok(());
+    }
+    for problem in &problems {
+        eprintln!("tidy: {problem}");
+    }
+    Err(format!("tidy found {} problem(s)", problems.len()))
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
