@@ -1,3 +1,5 @@
 //! End-to-end tests: one binary, one module per topic.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod skeleton;

@@ -5,6 +5,8 @@
 //! tests may own; without them these tests say that they skip. Under CI
 //! (`CI` set) a missing URL is a failure, so a broken setup cannot pass.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::sync::Arc;
 
 use chrono::Utc;

@@ -2,6 +2,8 @@
 //! data folder and a port, the token printed once, a SCIM exchange over
 //! HTTP, and a clean exit on SIGTERM.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
