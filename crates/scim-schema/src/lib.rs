@@ -7,7 +7,7 @@
 //! - the RFC 7643 attribute model ([`AttributeDef`], [`SchemaDef`]) and the
 //!   built-in schema definitions ([`builtin`]),
 //! - the protocol messages every layer above shares: [`ScimError`],
-//!   [`ListResponse`], [`Meta`], and the discovery documents.
+//!   [`ListResponse`], [`Meta`], [`PatchOp`], and the discovery documents.
 //!
 //! ```
 //! use scim_schema::{builtin, ScimError, ScimType};
@@ -30,6 +30,7 @@ mod discovery;
 mod error;
 mod list;
 mod meta;
+mod patch;
 pub mod urn;
 
 pub use attribute::{AttributeDef, AttributeType, Mutability, Returned, SchemaDef, Uniqueness};
@@ -40,3 +41,4 @@ pub use discovery::{
 pub use error::{ScimError, ScimType};
 pub use list::ListResponse;
 pub use meta::Meta;
+pub use patch::{PatchOp, PatchOperation};
