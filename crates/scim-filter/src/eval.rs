@@ -13,9 +13,9 @@ use scim_schema::{AttributeDef, AttributeType, SchemaDef, builtin};
 use serde_json::Value;
 
 use crate::ast::{AttrPath, CompValue, CompareOp, Filter, Path};
-use crate::datetime::{self, Instant};
 use crate::error::{Error, ErrorKind, Origin};
 use crate::number::{Decimal, Number};
+use scim_schema::datetime::{self, Instant};
 
 /// Finds the definition of a top-level attribute.
 ///
@@ -108,17 +108,10 @@ impl Schemas {
     /// The schemas of a resource type with base schema `base` and the given
     /// extensions.
     pub fn new(base: SchemaDef, extensions: impl IntoIterator<Item = SchemaDef>) -> Self {
-        let mut common = builtin::common_attributes();
-        // RFC 7643 §3: every resource has `schemas`, an array of URI strings.
-        // scim-schema does not list it among the common attributes.
-        let mut schemas = AttributeDef::new("schemas", AttributeType::Reference);
-        schemas.multi_valued = true;
-        schemas.required = true;
-        common.push(schemas);
         Schemas {
             base,
             extensions: extensions.into_iter().collect(),
-            common,
+            common: builtin::common_attributes(),
         }
     }
 

@@ -120,7 +120,6 @@
 #![deny(missing_docs)]
 
 mod ast;
-mod datetime;
 mod error;
 mod eval;
 mod number;

@@ -83,11 +83,16 @@ fn multi(name: &str, value: AttributeDef, types: &[&str]) -> AttributeDef {
     .multi()
 }
 
-/// The attributes common to every resource (RFC 7643 §3.1): `id`,
-/// `externalId` and `meta`. They belong to no schema URN.
+/// The attributes common to every resource (RFC 7643 §3): `schemas`,
+/// `id`, `externalId` and `meta`. They belong to no schema URN.
 pub fn common_attributes() -> Vec<AttributeDef> {
     let ro = Mutability::ReadOnly;
     vec![
+        r("schemas", &["uri"])
+            .multi()
+            .required()
+            .returned(Returned::Always)
+            .describe("The schema URNs the resource conforms to."),
         s("id")
             .case_exact()
             .mutability(ro)

@@ -26,6 +26,7 @@
 
 mod attribute;
 pub mod builtin;
+pub mod datetime;
 mod discovery;
 mod error;
 mod list;

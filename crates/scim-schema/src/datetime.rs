@@ -9,7 +9,7 @@
 /// fraction digit strings without trailing zeros, text order is numeric
 /// order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Instant<'a> {
+pub struct Instant<'a> {
     seconds: i64,
     fraction: &'a str,
 }
@@ -17,7 +17,7 @@ pub(crate) struct Instant<'a> {
 /// Parses `full-date "T" full-time` of RFC 3339 §5.6 (`T`/`Z` in either case,
 /// or a space for `T`), checking field ranges, including the day of month.
 /// A leap second (`:60`) reads as the first second of the next minute.
-pub(crate) fn parse(s: &str) -> Option<Instant<'_>> {
+pub fn parse(s: &str) -> Option<Instant<'_>> {
     let b = s.as_bytes();
     let year = digits(b, 0, 4)?;
     byte_is(b, 4, b'-')?;
