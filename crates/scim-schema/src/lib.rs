@@ -32,7 +32,10 @@ mod error;
 mod list;
 mod meta;
 mod patch;
+mod projection;
+mod resource_type;
 pub mod urn;
+mod validate;
 
 pub use attribute::{AttributeDef, AttributeType, Mutability, Returned, SchemaDef, Uniqueness};
 pub use discovery::{
@@ -43,3 +46,6 @@ pub use error::{ScimError, ScimType};
 pub use list::ListResponse;
 pub use meta::Meta;
 pub use patch::{PatchOp, PatchOperation};
+pub use projection::Projection;
+pub use resource_type::{Extension, ResourceType};
+pub use validate::{Mode, Strictness, ValidationError};
