@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use scim_core::ports::{ResourceStore, StoreError, TenantStore};
 use scim_core::{
-    Credential, NewCredential, NewResource, NewTenant, ResourceKind, StoredResource, Tenant,
-    TenantId,
+    Credential, NewCredential, NewResource, NewTenant, Replacement, ResourceKind, StoredResource,
+    Tenant, TenantId,
 };
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
@@ -190,6 +190,54 @@ impl ResourceStore for SeaOrmStore {
             .map_err(backend)?
             .map(to_resource)
             .transpose()
+    }
+
+    async fn replace(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        id: &str,
+        expected_version: u64,
+        replacement: Replacement,
+    ) -> Result<StoredResource, StoreError> {
+        let Ok(version) = i64::try_from(expected_version) else {
+            return Err(StoreError::VersionMismatch);
+        };
+        let data = serde_json::to_string(&replacement.attributes)
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        // One conditional write: the version check and the change cannot be
+        // separated by a concurrent writer.
+        let result = resource::Entity::update_many()
+            .col_expr(resource::Column::Data, Expr::value(data))
+            .col_expr(
+                resource::Column::ExternalId,
+                Expr::value(replacement.external_id.clone()),
+            )
+            .col_expr(
+                resource::Column::UniqueKey,
+                Expr::value(replacement.unique_key.clone()),
+            )
+            .col_expr(
+                resource::Column::UpdatedAt,
+                Expr::value(micros(replacement.modified)),
+            )
+            .col_expr(
+                resource::Column::Version,
+                Expr::col(resource::Column::Version).add(1),
+            )
+            .filter(
+                live(tenant, kind)
+                    .add(resource::Column::Id.eq(id))
+                    .add(resource::Column::Version.eq(version)),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(|e| classify(e, kind.unique_attribute().unwrap_or("id")))?;
+        match self.get(tenant, kind, id).await? {
+            Some(stored) if result.rows_affected == 1 => Ok(stored),
+            Some(_) => Err(StoreError::VersionMismatch),
+            None => Err(StoreError::NotFound),
+        }
     }
 
     async fn delete(

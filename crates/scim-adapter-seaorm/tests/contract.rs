@@ -16,6 +16,7 @@ use scim_core::testing::contract;
 use scim_core::{NewResource, NewTenant, ResourceKind, TenantId};
 
 /// The URL in `var`, or `None` after saying why the test skips.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 fn database_url(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.is_empty() => Some(url),

@@ -99,10 +99,6 @@ impl Error {
     pub(crate) fn invalid_value(detail: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidValue, detail)
     }
-
-    pub(crate) fn invalid_syntax(detail: impl Into<String>) -> Self {
-        Error::new(ErrorKind::InvalidSyntax, detail)
-    }
 }
 
 impl From<StoreError> for Error {

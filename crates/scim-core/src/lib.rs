@@ -6,8 +6,9 @@
 //! [`ports`], held as `Arc<dyn ...>` so that adapters, fakes and mocks are
 //! interchangeable.
 //!
-//! - [`ResourceService`] creates, reads and deletes resources of one
-//!   [`ResourceKind`] for a tenant.
+//! - [`ResourceService`] creates, reads, replaces and deletes resources of
+//!   one [`ResourceKind`] for a tenant, validating input and shaping output
+//!   with the kind's [`scim_schema::ResourceType`].
 //! - [`AuthService`] resolves bearer tokens to a [`Principal`] and creates
 //!   the default tenant on first start.
 //! - [`Error`] carries an [`ErrorKind`] that maps one-to-one onto SCIM error
@@ -29,7 +30,7 @@ pub mod testing;
 pub use auth::{AuthService, BootstrapOutcome, IssuedToken, TOKEN_PREFIX, hash_token};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    Credential, NewCredential, NewResource, NewTenant, Principal, ResourceKind, StoredResource,
-    Tenant, TenantId, parse_etag,
+    Credential, NewCredential, NewResource, NewTenant, Principal, Replacement, ResourceKind,
+    StoredResource, Tenant, TenantId, parse_etag,
 };
-pub use service::{ResourceService, render};
+pub use service::{MAX_KEY_CHARS, ResourceService};

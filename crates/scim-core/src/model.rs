@@ -142,6 +142,19 @@ pub struct NewResource {
     pub created: DateTime<Utc>,
 }
 
+/// The new state of a resource replacing the stored one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replacement {
+    /// The client's identifier for the resource, if given.
+    pub external_id: Option<String>,
+    /// The folded value of the kind's unique attribute, as in [`NewResource`].
+    pub unique_key: Option<String>,
+    /// The resource's attributes, without `id` and `meta`.
+    pub attributes: Map<String, Value>,
+    /// Time of the change; the new `lastModified`.
+    pub modified: DateTime<Utc>,
+}
+
 /// A resource as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResource {

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Credential, NewCredential, NewResource, NewTenant, ResourceKind, StoredResource, Tenant,
-    TenantId,
+    Credential, NewCredential, NewResource, NewTenant, Replacement, ResourceKind, StoredResource,
+    Tenant, TenantId,
 };
 
 /// Why a storage operation failed. Adapters MUST classify errors by kind
@@ -62,6 +62,25 @@ pub trait ResourceStore: Send + Sync {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Option<StoredResource>, StoreError>;
+
+    /// Replaces the attributes, `externalId` and unique key of a live
+    /// resource and sets its `lastModified` to `replacement.modified`, only
+    /// if its stored version equals `expected_version`, checked atomically
+    /// with the write; the version then grows by one.
+    ///
+    /// MUST return [`StoreError::NotFound`] when there is no such live
+    /// resource, [`StoreError::VersionMismatch`] when the version differs,
+    /// and [`StoreError::Conflict`] (as for `create`) when the new unique
+    /// key is taken by another live resource of the kind in the tenant;
+    /// nothing is written then.
+    async fn replace(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        id: &str,
+        expected_version: u64,
+        replacement: Replacement,
+    ) -> Result<StoredResource, StoreError>;
 
     /// Deletes a live resource. With `expected_version`, the delete MUST
     /// happen only if the stored version equals it, checked atomically with

@@ -71,6 +71,34 @@ impl<S: Send + Sync> FromRequest<S> for ScimJson {
     }
 }
 
+/// The query string as name/value pairs. Names are matched
+/// case-insensitively, as identity providers vary their case.
+#[derive(Debug, Default)]
+pub(crate) struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    /// The first value of parameter `name`, compared case-insensitively.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(query) = parts.uri.query() else {
+            return Ok(QueryParams::default());
+        };
+        serde_urlencoded::from_str(query)
+            .map(QueryParams)
+            .map_err(|e| ApiError::invalid_syntax(format!("the query string is malformed: {e}")))
+    }
+}
+
 /// The caller, as resolved by the authentication layer.
 #[derive(Debug, Clone)]
 pub(crate) struct Authenticated(pub(crate) Principal);

@@ -199,7 +199,7 @@ async fn bad_bodies_are_4xx_scim_errors() {
             Some("invalidValue"),
         ),
         (
-            r#"{"userName":42}"#,
+            r#"{"userName":false}"#,
             Some("application/json"),
             StatusCode::BAD_REQUEST,
             Some("invalidValue"),
@@ -326,4 +326,119 @@ async fn service_provider_config_needs_no_token() {
         reply.body["meta"]["location"],
         "http://scim.test/scim/v2/ServiceProviderConfig"
     );
+}
+
+#[tokio::test]
+async fn put_replaces_and_guards_versions_and_uniqueness() {
+    let app = app().await;
+    let created = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users", Some("")), BJENSEN),
+    )
+    .await;
+    let uri = format!("/scim/v2/Users/{}", created.body["id"].as_str().unwrap());
+    let put = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen","displayName":"Babs","active":"False"}"#;
+    let replaced = send(
+        &app,
+        with_body(
+            request("PUT", &uri, Some("")).header(header::IF_MATCH, "W/\"1\""),
+            put,
+        ),
+    )
+    .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.body);
+    assert_eq!(replaced.headers[header::ETAG], "W/\"2\"");
+    assert_eq!(replaced.body["displayName"], "Babs");
+    assert_eq!(replaced.body["active"], false);
+    assert!(
+        replaced.body.get("externalId").is_none(),
+        "PUT clears what it omits"
+    );
+    assert_eq!(
+        replaced.body["meta"]["created"],
+        created.body["meta"]["created"]
+    );
+
+    let stale = send(
+        &app,
+        with_body(
+            request("PUT", &uri, Some("")).header(header::IF_MATCH, "W/\"1\""),
+            put,
+        ),
+    )
+    .await;
+    assert_scim_error(&stale, StatusCode::PRECONDITION_FAILED, None);
+
+    send(
+        &app,
+        with_body(
+            request("POST", "/scim/v2/Users", Some("")),
+            r#"{"userName":"taken"}"#,
+        ),
+    )
+    .await;
+    let clash = send(
+        &app,
+        with_body(request("PUT", &uri, Some("")), r#"{"userName":"Taken"}"#),
+    )
+    .await;
+    assert_scim_error(&clash, StatusCode::CONFLICT, Some("uniqueness"));
+
+    let missing = send(
+        &app,
+        with_body(
+            request("PUT", "/scim/v2/Users/nope", Some("")),
+            r#"{"userName":"x"}"#,
+        ),
+    )
+    .await;
+    assert_scim_error(&missing, StatusCode::NOT_FOUND, None);
+    let invalid = send(
+        &app,
+        with_body(
+            request("PUT", &uri, Some("")),
+            r#"{"displayName":"no userName"}"#,
+        ),
+    )
+    .await;
+    assert_scim_error(&invalid, StatusCode::BAD_REQUEST, Some("invalidValue"));
+}
+
+#[tokio::test]
+async fn attributes_and_excluded_attributes_shape_responses() {
+    let app = app().await;
+    let created = send(
+        &app,
+        with_body(
+            request("POST", "/scim/v2/Users?attributes=userName", Some("")),
+            BJENSEN,
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let keys: Vec<&String> = created.body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["id", "schemas", "userName"]);
+    let uri = format!("/scim/v2/Users/{}", created.body["id"].as_str().unwrap());
+    let read = send(
+        &app,
+        empty(request(
+            "GET",
+            &format!("{uri}?ExcludedAttributes=name,meta"),
+            None,
+        )),
+    )
+    .await;
+    assert!(read.body.get("name").is_none());
+    assert!(read.body.get("meta").is_none());
+    assert_eq!(read.body["externalId"], "bj-1");
+    let read = send(
+        &app,
+        empty(request(
+            "GET",
+            &format!("{uri}?attributes=name.givenName"),
+            None,
+        )),
+    )
+    .await;
+    assert_eq!(read.body["name"], json!({"givenName": "Barbara"}));
 }

@@ -2,4 +2,4 @@
 
 mod resources;
 
-pub use resources::{ResourceService, render};
+pub use resources::{MAX_KEY_CHARS, ResourceService};

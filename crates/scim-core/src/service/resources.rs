@@ -1,43 +1,73 @@
-//! Create, read and delete of SCIM resources of one kind.
+//! Create, read, replace and delete of SCIM resources of one kind.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use scim_schema::{Mutability, Returned, SchemaDef, builtin};
+use scim_schema::{Mode, Projection, ResourceType, Strictness, ValidationError};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
-use crate::model::{NewResource, ResourceKind, StoredResource, TenantId};
-use crate::ports::{Clock, IdGenerator, ResourceStore};
+use crate::model::{NewResource, Replacement, ResourceKind, StoredResource, TenantId};
+use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError};
+
+/// The longest `userName` and `externalId`, in characters. Storage
+/// adapters index these values, so they are bounded.
+pub const MAX_KEY_CHARS: usize = 512;
 
 /// The service for one resource kind (Users or Groups) of any tenant.
 pub struct ResourceService {
     kind: ResourceKind,
-    schema: SchemaDef,
+    resource_type: ResourceType,
+    strictness: Strictness,
     store: Arc<dyn ResourceStore>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
 
+impl From<ValidationError> for Error {
+    fn from(err: ValidationError) -> Self {
+        let kind = match err.scim_type {
+            scim_schema::ScimType::InvalidSyntax => ErrorKind::InvalidSyntax,
+            scim_schema::ScimType::Mutability => ErrorKind::Mutability,
+            _ => ErrorKind::InvalidValue,
+        };
+        Error::new(kind, err.detail)
+    }
+}
+
 impl ResourceService {
-    /// A service for `kind` over the given ports.
+    /// A service for `kind` with its built-in resource type (Users with the
+    /// Enterprise User extension, or Groups) over the given ports.
     pub fn new(
         kind: ResourceKind,
         store: Arc<dyn ResourceStore>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        let schema = match kind {
-            ResourceKind::User => builtin::user(),
-            ResourceKind::Group => builtin::group(),
+        let resource_type = match kind {
+            ResourceKind::User => ResourceType::user(),
+            ResourceKind::Group => ResourceType::group(),
         };
         ResourceService {
             kind,
-            schema,
+            resource_type,
+            strictness: Strictness::Lenient,
             store,
             clock,
             ids,
         }
+    }
+
+    /// Replaces the resource type, e.g. to add custom extensions.
+    pub fn with_resource_type(mut self, resource_type: ResourceType) -> Self {
+        self.resource_type = resource_type;
+        self
+    }
+
+    /// Chooses what happens to attributes no schema defines.
+    pub fn with_strictness(mut self, strictness: Strictness) -> Self {
+        self.strictness = strictness;
+        self
     }
 
     /// The kind this service manages.
@@ -45,16 +75,20 @@ impl ResourceService {
         self.kind
     }
 
+    /// The resource type: schemas and extensions.
+    pub fn resource_type(&self) -> &ResourceType {
+        &self.resource_type
+    }
+
     /// Validates `body` and stores it as a new resource.
     ///
-    /// Read-only attributes (`id`, `meta`, `groups`) are ignored, attribute
-    /// names are normalised to their canonical case, and a `userName` that
-    /// is taken case-insensitively among live users is
-    /// [`ErrorKind::Uniqueness`].
+    /// The body is validated by the resource type (canonical names,
+    /// read-only input ignored, types and required attributes checked). A
+    /// `userName` that is taken case-insensitively among live users of the
+    /// tenant is [`ErrorKind::Uniqueness`].
     pub async fn create(&self, tenant: &TenantId, body: Value) -> Result<StoredResource, Error> {
-        let attributes = self.normalise(body)?;
-        let unique_key = self.unique_key(&attributes)?;
-        let external_id = external_id(&attributes)?;
+        let attributes = self.prepare(body, Mode::Create)?;
+        let (unique_key, external_id) = self.keys(&attributes)?;
         let resource = NewResource {
             id: self.ids.new_id(),
             kind: self.kind,
@@ -75,6 +109,50 @@ impl ResourceService {
             .ok_or_else(|| self.not_found(id))
     }
 
+    /// Replaces a resource with `body` (PUT, RFC 7644 §3.5.1), if its
+    /// version equals `expected_version` when one is given.
+    ///
+    /// Immutable attributes keep their value; a replacement equal to the
+    /// stored resource changes nothing and keeps the version.
+    pub async fn replace(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        body: Value,
+        expected_version: Option<u64>,
+    ) -> Result<StoredResource, Error> {
+        // Without If-Match the client asserts no version: a concurrent change
+        // between our read and our write is retried on the fresh state.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let current = self.get(tenant, id).await?;
+            if expected_version.is_some_and(|v| v != current.version) {
+                return Err(StoreError::VersionMismatch.into());
+            }
+            let attributes = self.prepare(body.clone(), Mode::Replace(&current.attributes))?;
+            if attributes == current.attributes {
+                return Ok(current);
+            }
+            let (unique_key, external_id) = self.keys(&attributes)?;
+            let replacement = Replacement {
+                external_id,
+                unique_key,
+                attributes,
+                modified: self.clock.now(),
+            };
+            // The store re-checks the version read above atomically with the write.
+            match self
+                .store
+                .replace(tenant, self.kind, id, current.version, replacement)
+                .await
+            {
+                Err(StoreError::VersionMismatch) if expected_version.is_none() && attempts < 3 => {}
+                result => return result.map_err(|err| self.store_error(err, id)),
+            }
+        }
+    }
+
     /// Deletes a live resource of the tenant, if its version equals
     /// `expected_version` when one is given.
     pub async fn delete(
@@ -87,10 +165,28 @@ impl ResourceService {
         self.store
             .delete(tenant, self.kind, id, expected_version, at)
             .await
-            .map_err(|err| match err {
-                crate::ports::StoreError::NotFound => self.not_found(id),
-                other => other.into(),
-            })
+            .map_err(|err| self.store_error(err, id))
+    }
+
+    /// The projection for the `attributes` and `excludedAttributes`
+    /// parameters of a request.
+    pub fn projection(&self, attributes: Option<&str>, excluded: Option<&str>) -> Projection {
+        self.resource_type.projection(attributes, excluded)
+    }
+
+    /// The representation of a stored resource as clients see it: `id`,
+    /// `meta` (with `location`, the resource's absolute URL, which only the
+    /// caller knows) and the attributes `projection` selects.
+    pub fn render(
+        &self,
+        resource: &StoredResource,
+        location: Option<String>,
+        projection: &Projection,
+    ) -> Value {
+        Value::Object(
+            self.resource_type
+                .shape(&full_representation(resource, location), projection),
+        )
     }
 
     fn not_found(&self, id: &str) -> Error {
@@ -100,92 +196,59 @@ impl ResourceService {
         )
     }
 
-    /// Checks the shape of a create body and returns the attributes to store.
-    fn normalise(&self, body: Value) -> Result<Map<String, Value>, Error> {
-        let Value::Object(input) = body else {
-            return Err(Error::invalid_syntax(
-                "the request body must be a JSON object",
-            ));
-        };
-        let common = builtin::common_attributes();
-        let mut out = Map::with_capacity(input.len());
-        for (key, value) in input {
-            if key.eq_ignore_ascii_case("schemas") {
-                out.insert("schemas".to_owned(), self.check_schemas(value)?);
-            } else if let Some(def) = common.iter().find(|a| a.name.eq_ignore_ascii_case(&key)) {
-                // `id` and `meta` are assigned by the server; clients' values are ignored.
-                if def.mutability != Mutability::ReadOnly {
-                    out.insert(def.name.clone(), value);
-                }
-            } else if let Some(def) = self.schema.attribute(&key) {
-                let stored = def.mutability != Mutability::ReadOnly
-                    && !(def.mutability == Mutability::WriteOnly
-                        && def.returned == Returned::Never);
-                if stored {
-                    out.insert(def.name.clone(), value);
-                }
-            } else {
-                out.insert(key, value);
-            }
+    fn store_error(&self, err: StoreError, id: &str) -> Error {
+        match err {
+            StoreError::NotFound => self.not_found(id),
+            other => other.into(),
         }
-        out.entry("schemas")
-            .or_insert_with(|| Value::Array(vec![Value::String(self.kind.schema().to_owned())]));
-        Ok(out)
     }
 
-    fn check_schemas(&self, value: Value) -> Result<Value, Error> {
-        let Value::Array(items) = &value else {
-            return Err(Error::invalid_syntax(
-                "schemas must be an array of schema URNs",
-            ));
-        };
-        let mut has_base = false;
-        for item in items {
-            let Value::String(uri) = item else {
-                return Err(Error::invalid_syntax(
-                    "schemas must be an array of schema URNs",
-                ));
-            };
-            has_base |= uri.eq_ignore_ascii_case(self.kind.schema());
-        }
-        if !has_base {
-            return Err(Error::invalid_value(format!(
-                "schemas must contain {}",
-                self.kind.schema()
-            )));
-        }
-        Ok(value)
+    /// Validates a body and removes what is never stored.
+    fn prepare(&self, body: Value, mode: Mode<'_>) -> Result<Map<String, Value>, Error> {
+        let mut attributes = self.resource_type.validate(body, mode, self.strictness)?;
+        // Passwords are write-only and never returned. This server does not
+        // authenticate users, so it keeps no password, hashed or not.
+        attributes.remove("password");
+        Ok(attributes)
     }
 
-    fn unique_key(&self, attributes: &Map<String, Value>) -> Result<Option<String>, Error> {
+    /// The folded unique key and the externalId of validated attributes.
+    fn keys(
+        &self,
+        attributes: &Map<String, Value>,
+    ) -> Result<(Option<String>, Option<String>), Error> {
+        let external_id = match attributes.get("externalId") {
+            Some(Value::String(s)) => Some(bounded("externalId", s)?.to_owned()),
+            _ => None,
+        };
         let Some(name) = self.kind.unique_attribute() else {
-            return Ok(None);
+            return Ok((None, external_id));
         };
-        match attributes.get(name) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.to_lowercase())),
-            Some(Value::String(_)) | Some(Value::Null) | None => {
-                Err(Error::invalid_value(format!("{name} is required")))
-            }
-            Some(_) => Err(Error::invalid_value(format!("{name} must be a string"))),
-        }
+        let value = match attributes.get(name) {
+            Some(Value::String(s)) if !s.trim().is_empty() => bounded(name, s)?,
+            _ => return Err(Error::invalid_value(format!("{name} is required"))),
+        };
+        let folded = value.to_lowercase();
+        bounded(name, &folded)?;
+        Ok((Some(folded), external_id))
     }
 }
 
-fn external_id(attributes: &Map<String, Value>) -> Result<Option<String>, Error> {
-    match attributes.get("externalId") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Error::invalid_value("externalId must be a string")),
+fn bounded<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
+    if value.chars().count() > MAX_KEY_CHARS {
+        return Err(Error::invalid_value(format!(
+            "{name} is longer than {MAX_KEY_CHARS} characters"
+        )));
     }
+    Ok(value)
 }
 
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// The JSON representation of a stored resource, with `id` and `meta`.
-/// `location` is the resource's absolute URL, which only the caller knows.
-pub fn render(resource: &StoredResource, location: Option<String>) -> Value {
+/// Every attribute of a stored resource, with `id` and `meta`.
+fn full_representation(resource: &StoredResource, location: Option<String>) -> Map<String, Value> {
     let mut out = resource.attributes.clone();
     out.insert("id".to_owned(), Value::String(resource.id.clone()));
     let mut meta = Map::with_capacity(5);
@@ -206,13 +269,9 @@ pub fn render(resource: &StoredResource, location: Option<String>) -> Value {
     }
     meta.insert("version".to_owned(), Value::String(resource.etag()));
     out.insert("meta".to_owned(), Value::Object(meta));
-    if !out.contains_key("schemas") {
-        out.insert(
-            "schemas".to_owned(),
-            Value::Array(vec![Value::String(resource.kind.schema().to_owned())]),
-        );
-    }
-    Value::Object(out)
+    out.entry("schemas")
+        .or_insert_with(|| Value::Array(vec![Value::String(resource.kind.schema().to_owned())]));
+    out
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::model::{NewCredential, NewResource, NewTenant, ResourceKind, TenantId};
+use crate::model::{NewCredential, NewResource, NewTenant, Replacement, ResourceKind, TenantId};
 use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
 
 /// Runs every check in order; stops at the first broken rule.
@@ -26,6 +26,7 @@ where
     create_then_get_round_trips(store).await?;
     unique_keys_conflict_among_live_resources_of_a_tenant(store).await?;
     reads_never_cross_tenants_or_kinds(store).await?;
+    replace_is_conditional_and_keeps_keys_unique(store).await?;
     delete_is_conditional_and_frees_the_unique_key(store).await?;
     tenants_and_credentials(store).await?;
     Ok(())
@@ -191,6 +192,124 @@ async fn reads_never_cross_tenants_or_kinds<S: ResourceStore + TenantStore>(
     check(
         matches!(foreign_delete, Err(StoreError::NotFound)),
         "delete MUST return NotFound for another tenant's resource",
+    )?;
+    Ok(())
+}
+
+fn replacement(user_name: &str, external_id: Option<&str>, modified: DateTime<Utc>) -> Replacement {
+    let new = user(user_name, external_id);
+    Replacement {
+        external_id: new.external_id,
+        unique_key: new.unique_key,
+        attributes: new.attributes,
+        modified,
+    }
+}
+
+async fn replace_is_conditional_and_keeps_keys_unique<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let other = tenant(store).await?;
+    let mover = store
+        .create(&t, user("mover", Some("ext-mover")))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    store
+        .create(&t, user("taken", None))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    let later = now() + Duration::seconds(5);
+
+    let replaced = store
+        .replace(
+            &t,
+            ResourceKind::User,
+            &mover.id,
+            1,
+            replacement("Moved", Some("ext-2"), later),
+        )
+        .await
+        .map_err(|e| format!("replace failed: {e}"))?;
+    check(
+        replaced.version == 2,
+        "replace MUST grow the version by one",
+    )?;
+    check(
+        replaced.created == mover.created && replaced.last_modified == later,
+        "replace MUST keep created and set lastModified",
+    )?;
+    check(
+        replaced.external_id.as_deref() == Some("ext-2")
+            && replaced.attributes["userName"] == "Moved",
+        "replace MUST store the new attributes and externalId",
+    )?;
+    let read = store.get(&t, ResourceKind::User, &mover.id).await;
+    check(
+        read.is_ok_and(|r| r.as_ref() == Some(&replaced)),
+        "get MUST return what replace stored",
+    )?;
+
+    let stale = store
+        .replace(
+            &t,
+            ResourceKind::User,
+            &mover.id,
+            1,
+            replacement("Again", None, later),
+        )
+        .await;
+    check(
+        matches!(stale, Err(StoreError::VersionMismatch)),
+        "replace with a stale version MUST return VersionMismatch",
+    )?;
+    let clash = store
+        .replace(
+            &t,
+            ResourceKind::User,
+            &mover.id,
+            2,
+            replacement("TAKEN", None, later),
+        )
+        .await;
+    check(
+        matches!(&clash, Err(StoreError::Conflict { attribute }) if attribute == "userName"),
+        "replace onto another live user's key MUST return Conflict",
+    )?;
+    let unchanged = store.get(&t, ResourceKind::User, &mover.id).await;
+    check(
+        unchanged.is_ok_and(|r| {
+            r.is_some_and(|r| r.version == 2 && r.attributes["userName"] == "Moved")
+        }),
+        "a failed replace MUST write nothing",
+    )?;
+    let old_key_free = store.create(&t, user("mover", None)).await;
+    check(old_key_free.is_ok(), "replace MUST free the old unique key")?;
+    let foreign = store
+        .replace(
+            &other,
+            ResourceKind::User,
+            &mover.id,
+            2,
+            replacement("x", None, later),
+        )
+        .await;
+    check(
+        matches!(foreign, Err(StoreError::NotFound)),
+        "replace MUST return NotFound for another tenant's resource",
+    )?;
+    let same_key = store
+        .replace(
+            &t,
+            ResourceKind::User,
+            &mover.id,
+            2,
+            replacement("MOVED", None, later),
+        )
+        .await;
+    check(
+        same_key.is_ok_and(|r| r.version == 3),
+        "replace MUST allow a resource to keep its own unique key",
     )?;
     Ok(())
 }

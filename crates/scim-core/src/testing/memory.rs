@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Credential, NewCredential, NewResource, NewTenant, ResourceKind, StoredResource, Tenant,
-    TenantId,
+    Credential, NewCredential, NewResource, NewTenant, Replacement, ResourceKind, StoredResource,
+    Tenant, TenantId,
 };
 use crate::ports::{ResourceStore, StoreError, TenantStore};
 
@@ -99,6 +99,47 @@ impl ResourceStore for MemoryStore {
                 row.tenant == *tenant && row.resource.kind == kind && row.deleted.is_none()
             })
             .map(|row| row.resource.clone()))
+    }
+
+    async fn replace(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        id: &str,
+        expected_version: u64,
+        replacement: Replacement,
+    ) -> Result<StoredResource, StoreError> {
+        let mut state = self.lock();
+        if let Some(key) = &replacement.unique_key {
+            let taken = state.resources.values().any(|row| {
+                row.tenant == *tenant
+                    && row.deleted.is_none()
+                    && row.resource.kind == kind
+                    && row.resource.id != id
+                    && row.unique_key.as_ref() == Some(key)
+            });
+            if taken {
+                return Err(StoreError::Conflict {
+                    attribute: kind.unique_attribute().unwrap_or("id").to_owned(),
+                });
+            }
+        }
+        let row = state
+            .resources
+            .get_mut(id)
+            .filter(|row| {
+                row.tenant == *tenant && row.resource.kind == kind && row.deleted.is_none()
+            })
+            .ok_or(StoreError::NotFound)?;
+        if row.resource.version != expected_version {
+            return Err(StoreError::VersionMismatch);
+        }
+        row.unique_key = replacement.unique_key;
+        row.resource.external_id = replacement.external_id;
+        row.resource.attributes = replacement.attributes;
+        row.resource.last_modified = replacement.modified;
+        row.resource.version += 1;
+        Ok(row.resource.clone())
     }
 
     async fn delete(

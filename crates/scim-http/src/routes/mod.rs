@@ -19,7 +19,7 @@ pub(crate) fn routes(state: AppState) -> Router {
             "/Users/{id}",
             get(users::get)
                 .delete(users::delete)
-                .put(not_implemented)
+                .put(users::replace)
                 .patch(not_implemented),
         )
         .route_layer(middleware::from_fn_with_state(

@@ -1,12 +1,13 @@
-//! `/Users`: create, read and delete.
+//! `/Users`: create, read, replace and delete.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use scim_core::{parse_etag, render};
+use scim_core::parse_etag;
+use scim_schema::Projection;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, ScimJson};
+use crate::extract::{Authenticated, QueryParams, ScimJson};
 use crate::response::{ScimResponse, base_url};
 
 fn location(state: &AppState, headers: &HeaderMap, id: &str) -> String {
@@ -17,19 +18,29 @@ fn location(state: &AppState, headers: &HeaderMap, id: &str) -> String {
     )
 }
 
+fn projection(state: &AppState, params: &QueryParams) -> Projection {
+    state
+        .users
+        .projection(params.get("attributes"), params.get("excludedAttributes"))
+}
+
 /// `POST /Users`: 201 with the stored user, `Location` and `ETag`.
 pub(crate) async fn create(
     State(state): State<AppState>,
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
+    params: QueryParams,
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
     let user = state.users.create(&principal.tenant_id, body).await?;
     let location = location(&state, &headers, &user.id);
+    let body = state
+        .users
+        .render(&user, Some(location.clone()), &projection(&state, &params));
     Ok(ScimResponse {
         status: StatusCode::CREATED,
         etag: Some(user.etag()),
-        body: render(&user, Some(location.clone())),
+        body,
         location: Some(location),
     })
 }
@@ -39,12 +50,43 @@ pub(crate) async fn get(
     State(state): State<AppState>,
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
+    params: QueryParams,
     Path(id): Path<String>,
 ) -> Result<ScimResponse, ApiError> {
     let user = state.users.get(&principal.tenant_id, &id).await?;
     let location = location(&state, &headers, &user.id);
-    let mut response = ScimResponse::ok(render(&user, Some(location)));
+    let mut response = ScimResponse::ok(state.users.render(
+        &user,
+        Some(location),
+        &projection(&state, &params),
+    ));
     response.etag = Some(user.etag());
+    Ok(response)
+}
+
+/// `PUT /Users/{id}`: 200 with the replaced user, 404, 409 on a taken
+/// `userName`, or 412 when `If-Match` names another version.
+pub(crate) async fn replace(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    headers: HeaderMap,
+    params: QueryParams,
+    Path(id): Path<String>,
+    ScimJson(body): ScimJson,
+) -> Result<ScimResponse, ApiError> {
+    let expected = expected_version(&headers)?;
+    let user = state
+        .users
+        .replace(&principal.tenant_id, &id, body, expected)
+        .await?;
+    let location = location(&state, &headers, &user.id);
+    let mut response = ScimResponse::ok(state.users.render(
+        &user,
+        Some(location.clone()),
+        &projection(&state, &params),
+    ));
+    response.etag = Some(user.etag());
+    response.location = Some(location);
     Ok(response)
 }
 

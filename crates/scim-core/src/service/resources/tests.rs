@@ -36,7 +36,7 @@ async fn create_normalises_names_and_drops_read_only_input() {
                 "groups": [{"value": "g1"}],
                 "password": "t1meMa$heen",
                 "externalId": "ext-1",
-                "name": {"givenName": "Barbara"}
+                "name": {"GIVENNAME": "Barbara"}
             }),
         )
         .await
@@ -45,6 +45,7 @@ async fn create_normalises_names_and_drops_read_only_input() {
     assert_eq!(created.version, 1);
     assert_eq!(created.external_id.as_deref(), Some("ext-1"));
     assert_eq!(created.attributes["userName"], "Bjensen@Example.com");
+    assert_eq!(created.attributes["name"], json!({"givenName": "Barbara"}));
     for dropped in ["USERNAME", "id", "meta", "groups", "password"] {
         assert!(!created.attributes.contains_key(dropped), "{dropped}");
     }
@@ -64,10 +65,16 @@ async fn create_requires_a_user_name() {
         assert!(err.detail().contains("userName"), "{body}");
     }
     let err = svc
-        .create(&tenant("t"), json!({"userName": 7}))
+        .create(&tenant("t"), json!({"userName": true}))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    // A number is what the client meant as text.
+    let numeric = svc
+        .create(&tenant("t"), json!({"userName": 7}))
+        .await
+        .unwrap();
+    assert_eq!(numeric.attributes["userName"], "7");
 }
 
 #[tokio::test]
@@ -89,7 +96,7 @@ async fn create_rejects_bodies_that_are_not_objects_or_have_wrong_schemas() {
             ErrorKind::InvalidValue,
         ),
         (
-            json!({"userName": "a", "externalId": 5}),
+            json!({"userName": "a", "externalId": {"id": 5}}),
             ErrorKind::InvalidValue,
         ),
     ] {
@@ -214,7 +221,11 @@ async fn create_passes_the_folded_key_id_and_time_to_the_store() {
         .create(&tenant("t"), json!({"userName": "Mixed@Case.org"}))
         .await
         .unwrap();
-    let rendered = render(&user, Some("https://h/scim/v2/Users/id-1".into()));
+    let rendered = svc.render(
+        &user,
+        Some("https://h/scim/v2/Users/id-1".into()),
+        &svc.projection(None, None),
+    );
     assert_eq!(
         rendered,
         json!({
@@ -230,4 +241,103 @@ async fn create_passes_the_folded_key_id_and_time_to_the_store() {
             }
         })
     );
+}
+
+#[tokio::test]
+async fn replace_swaps_the_document_and_bumps_the_version_only_on_change() {
+    let svc = users(Arc::default());
+    let t = tenant("t");
+    let created = svc
+        .create(
+            &t,
+            json!({"userName": "ann", "title": "Engineer", "externalId": "e1"}),
+        )
+        .await
+        .unwrap();
+    let same = svc
+        .replace(
+            &t,
+            &created.id,
+            json!({"userName": "ann", "title": "Engineer", "externalId": "e1"}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(same, created, "an identical PUT changes nothing");
+    let replaced = svc
+        .replace(
+            &t,
+            &created.id,
+            json!({"userName": "Ann", "displayName": "Ann Lee"}),
+            Some(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(replaced.version, 2);
+    assert_eq!(
+        replaced.external_id, None,
+        "PUT replaces: omitted attributes are cleared"
+    );
+    assert!(!replaced.attributes.contains_key("title"));
+    assert_eq!(replaced.attributes["displayName"], "Ann Lee");
+    let err = svc
+        .replace(&t, &created.id, json!({"userName": "x"}), Some(1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PreconditionFailed);
+    let err = svc
+        .replace(
+            &tenant("other"),
+            &created.id,
+            json!({"userName": "x"}),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn replace_onto_a_taken_user_name_conflicts() {
+    let svc = users(Arc::default());
+    let t = tenant("t");
+    svc.create(&t, json!({"userName": "taken"})).await.unwrap();
+    let mover = svc.create(&t, json!({"userName": "mover"})).await.unwrap();
+    let err = svc
+        .replace(&t, &mover.id, json!({"userName": "TAKEN"}), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Uniqueness);
+}
+
+#[tokio::test]
+async fn over_long_keys_are_invalid_values() {
+    let svc = users(Arc::default());
+    let long = "x".repeat(MAX_KEY_CHARS + 1);
+    for body in [
+        json!({"userName": long}),
+        json!({"userName": "a", "externalId": long}),
+    ] {
+        let err = svc.create(&tenant("t"), body).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    }
+}
+
+#[tokio::test]
+async fn render_hides_never_returned_and_applies_the_projection() {
+    let svc = users(Arc::default());
+    let user = svc
+        .create(
+            &tenant("t"),
+            json!({"userName": "ann", "title": "Engineer", "password": "secret"}),
+        )
+        .await
+        .unwrap();
+    let full = svc.render(&user, None, &svc.projection(None, None));
+    assert!(full.get("password").is_none());
+    assert_eq!(full["title"], "Engineer");
+    let slim = svc.render(&user, None, &svc.projection(Some("userName"), None));
+    assert_eq!(slim.as_object().unwrap().len(), 3, "{slim}");
+    assert_eq!(slim["id"], user.id.as_str());
+    assert_eq!(slim["userName"], "ann");
 }
