@@ -258,3 +258,85 @@ async fn data_and_token_survive_a_restart_and_no_new_token_is_issued() {
     tx.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// What Okta and Entra ID do for every joiner: look the userName up, create
+/// when absent, then update with PUT.
+#[tokio::test]
+async fn identity_provider_lookup_create_and_replace_on_sqlite() {
+    let server = TestServer::start().await;
+    let http = server.client();
+    let lookup = |filter: &str| {
+        http.get(server.url(&format!("/Users?filter={}", percent_encode(filter))))
+            .bearer_auth(&server.token)
+            .send()
+    };
+    let (status, _, found) = json_of(
+        lookup(r#"userName eq "ann.lee@example.com""#)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["totalResults"], 0);
+
+    let (status, _, created) = json_of(
+        http.post(server.url("/Users"))
+            .bearer_auth(&server.token)
+            .header(CONTENT_TYPE, SCIM_JSON)
+            .body(r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"Ann.Lee@example.com","externalId":"a1b2","active":true}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    let (_, _, found) = json_of(
+        lookup(r#"userName eq "ann.lee@example.com""#)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(found["totalResults"], 1);
+    assert_eq!(found["Resources"][0]["id"], created["id"]);
+    let (_, _, found) = json_of(lookup(r#"externalId eq "a1b2""#).await.unwrap()).await;
+    assert_eq!(found["Resources"][0]["id"], created["id"]);
+
+    let id = created["id"].as_str().unwrap();
+    let (status, headers, replaced) = json_of(
+        http.put(server.url(&format!("/Users/{id}")))
+            .bearer_auth(&server.token)
+            .header(CONTENT_TYPE, SCIM_JSON)
+            .header("If-Match", "W/\"1\"")
+            .body(r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"Ann.Lee@example.com","externalId":"a1b2","active":false,"title":"Leaver"}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    assert_eq!(headers[ETAG], "W/\"2\"");
+    assert_eq!(replaced["active"], false);
+
+    // Deactivated users stay visible and readable.
+    let (_, _, found) = json_of(
+        lookup(r#"userName eq "ANN.LEE@EXAMPLE.COM""#)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(found["Resources"][0]["title"], "Leaver");
+    server.stop().await;
+}
+
+/// Percent-encodes everything but unreserved characters, as IdPs do.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

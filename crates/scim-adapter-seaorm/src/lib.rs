@@ -24,6 +24,7 @@ compile_error!("enable at least one backend feature: sqlite, postgres or mysql")
 mod entity;
 mod error;
 mod migration;
+mod query;
 mod store;
 
 pub use migration::Migrator;

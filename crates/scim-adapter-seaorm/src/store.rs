@@ -6,14 +6,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use scim_core::ports::{ResourceStore, StoreError, TenantStore};
 use scim_core::{
-    Credential, NewCredential, NewResource, NewTenant, Replacement, ResourceKind, StoredResource,
-    Tenant, TenantId,
+    Credential, NewCredential, NewResource, NewTenant, Page, Query, Replacement, ResourceKind,
+    SortOrder, StoredResource, Tenant, TenantId,
 };
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait,
-    QueryFilter, TransactionTrait,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use serde_json::{Map, Value};
@@ -190,6 +190,53 @@ impl ResourceStore for SeaOrmStore {
             .map_err(backend)?
             .map(to_resource)
             .transpose()
+    }
+
+    async fn query(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        query: &Query,
+    ) -> Result<Page, StoreError> {
+        let mut select = resource::Entity::find().filter(live(tenant, kind));
+        if let Some(filter) = &query.filter {
+            select = select.filter(crate::query::condition(filter, kind, &query.schemas)?);
+        }
+        let total = select.clone().count(&self.db).await.map_err(backend)?;
+        if query.count == 0 {
+            return Ok(Page {
+                resources: Vec::new(),
+                total_results: total,
+            });
+        }
+        if let Some(path) = &query.sort_by {
+            let target = crate::query::target(path, kind, &query.schemas)
+                .ok_or_else(|| StoreError::Unsupported(format!("sorting by {path}")))?;
+            let order = match query.sort_order {
+                SortOrder::Ascending => Order::Asc,
+                SortOrder::Descending => Order::Desc,
+            };
+            // Missing values last when ascending, first when descending,
+            // the same on every engine.
+            select = select
+                .order_by(Expr::col(target.column()).is_null(), order.clone())
+                .order_by(target.column(), order);
+        }
+        let rows = select
+            .order_by_asc(resource::Column::CreatedAt)
+            .order_by_asc(resource::Column::Id)
+            .offset(query.start_index.saturating_sub(1))
+            .limit(query.count)
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(Page {
+            resources: rows
+                .into_iter()
+                .map(to_resource)
+                .collect::<Result<_, _>>()?,
+            total_results: total,
+        })
     }
 
     async fn replace(

@@ -113,6 +113,10 @@ impl From<StoreError> for Error {
                 ErrorKind::PreconditionFailed,
                 "the resource has changed since the version given in If-Match",
             ),
+            StoreError::Unsupported(what) => Error::new(
+                ErrorKind::NotImplemented,
+                format!("this server cannot execute the query yet: {what}"),
+            ),
             StoreError::Unavailable(source) => Error {
                 kind: ErrorKind::Unavailable,
                 detail: "the storage backend is unavailable".to_owned(),

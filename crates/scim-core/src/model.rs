@@ -1,8 +1,9 @@
 //! Domain types passed across the ports.
 
 use std::fmt;
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 
 /// The identifier of a tenant: one customer directory.
@@ -174,12 +175,84 @@ pub struct StoredResource {
     pub last_modified: DateTime<Utc>,
 }
 
+/// The order of query results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// Smallest first; resources without a value come last.
+    #[default]
+    Ascending,
+    /// Largest first; resources without a value come first.
+    Descending,
+}
+
+/// A query over the live resources of one kind in one tenant.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Only resources matching this filter; all when `None`. The core has
+    /// validated it against `schemas`.
+    pub filter: Option<scim_filter::Filter>,
+    /// The attribute to sort by; creation order when `None`.
+    pub sort_by: Option<scim_filter::AttrPath>,
+    /// The direction of `sort_by`.
+    pub sort_order: SortOrder,
+    /// 1-based position of the first result to return.
+    pub start_index: u64,
+    /// The most results to return; 0 asks only for the total.
+    pub count: u64,
+    /// The attribute characteristics (type, `caseExact`, multi-valuedness)
+    /// of the resource type, for evaluating or translating the filter.
+    pub schemas: Arc<scim_filter::Schemas>,
+}
+
+/// One page of query results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The resources of the page, in order.
+    pub resources: Vec<StoredResource>,
+    /// How many resources match the query in all.
+    pub total_results: u64,
+}
+
 impl StoredResource {
+    /// Every attribute with `id` and `meta`: what filters are evaluated on
+    /// and what responses are shaped from. `location` is the resource's
+    /// absolute URL, which only the HTTP layer knows.
+    pub fn representation(&self, location: Option<String>) -> Map<String, Value> {
+        let mut out = self.attributes.clone();
+        out.insert("id".to_owned(), Value::String(self.id.clone()));
+        if let Some(external_id) = &self.external_id {
+            out.insert("externalId".to_owned(), Value::String(external_id.clone()));
+        }
+        let mut meta = Map::with_capacity(5);
+        meta.insert(
+            "resourceType".to_owned(),
+            Value::String(self.kind.as_str().to_owned()),
+        );
+        meta.insert("created".to_owned(), Value::String(timestamp(self.created)));
+        meta.insert(
+            "lastModified".to_owned(),
+            Value::String(timestamp(self.last_modified)),
+        );
+        if let Some(location) = location {
+            meta.insert("location".to_owned(), Value::String(location));
+        }
+        meta.insert("version".to_owned(), Value::String(self.etag()));
+        out.insert("meta".to_owned(), Value::Object(meta));
+        out.entry("schemas")
+            .or_insert_with(|| Value::Array(vec![Value::String(self.kind.schema().to_owned())]));
+        out
+    }
+
     /// The weak entity tag of this version, as in `meta.version` and the
     /// `ETag` header: `W/"<version>"`.
     pub fn etag(&self) -> String {
         format!("W/\"{}\"", self.version)
     }
+}
+
+/// RFC 3339 with milliseconds, in UTC.
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Reads a version back from an entity tag this server issued (weak or

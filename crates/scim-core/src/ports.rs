@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Credential, NewCredential, NewResource, NewTenant, Replacement, ResourceKind, StoredResource,
-    Tenant, TenantId,
+    Credential, NewCredential, NewResource, NewTenant, Page, Query, Replacement, ResourceKind,
+    StoredResource, Tenant, TenantId,
 };
 
 /// Why a storage operation failed. Adapters MUST classify errors by kind
@@ -29,6 +29,11 @@ pub enum StoreError {
     /// A conditional write found a different version than expected.
     #[error("version mismatch")]
     VersionMismatch,
+    /// The query uses a filter or sort this adapter cannot execute in the
+    /// database; the message says which part. Adapters MUST NOT fall back
+    /// to loading the tenant's resources into memory.
+    #[error("unsupported query: {0}")]
+    Unsupported(String),
     /// The backend cannot be reached or is overloaded; retrying may help.
     #[error("storage unavailable: {0}")]
     Unavailable(Box<dyn std::error::Error + Send + Sync>),
@@ -62,6 +67,22 @@ pub trait ResourceStore: Send + Sync {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Option<StoredResource>, StoreError>;
+
+    /// Finds the live resources of `kind` in `tenant` matching
+    /// `query.filter`, ordered by `query.sort_by` (then by creation, for a
+    /// stable order), and returns the page starting at `query.start_index`
+    /// (1-based) of at most `query.count` resources, with the total number
+    /// of matches.
+    ///
+    /// Filters MUST mean what `scim_filter::matches` decides on the
+    /// resource's representation (attributes, `id`, `externalId`, `meta`).
+    /// MUST never return another tenant's or a deleted resource.
+    async fn query(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        query: &Query,
+    ) -> Result<Page, StoreError>;
 
     /// Replaces the attributes, `externalId` and unique key of a live
     /// resource and sets its `lastModified` to `replacement.modified`, only

@@ -442,3 +442,110 @@ async fn attributes_and_excluded_attributes_shape_responses() {
     .await;
     assert_eq!(read.body["name"], json!({"givenName": "Barbara"}));
 }
+
+#[tokio::test]
+async fn list_filters_sorts_and_pages() {
+    let app = app().await;
+    for name in ["alice", "Bob", "carol"] {
+        let body = format!(r#"{{"userName":"{name}","externalId":"ext-{name}"}}"#);
+        let reply = send(
+            &app,
+            with_body(request("POST", "/scim/v2/Users", Some("")), &body),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    // Okta and Entra ID look users up by userName before creating them.
+    let reply = send(
+        &app,
+        empty(request(
+            "GET",
+            "/scim/v2/Users?filter=userName%20eq%20%22BOB%22",
+            None,
+        )),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.headers[header::CONTENT_TYPE], SCIM_CONTENT_TYPE);
+    assert_eq!(
+        reply.body["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"])
+    );
+    assert_eq!(reply.body["totalResults"], 1);
+    assert_eq!(reply.body["itemsPerPage"], 1);
+    assert_eq!(reply.body["startIndex"], 1);
+    assert_eq!(reply.body["Resources"][0]["userName"], "Bob");
+    assert!(
+        reply.body["Resources"][0]["meta"]["location"]
+            .as_str()
+            .is_some()
+    );
+
+    let reply = send(
+        &app,
+        empty(request(
+            "GET",
+            "/scim/v2/Users?filter=externalId+eq+%22ext-carol%22&attributes=userName",
+            None,
+        )),
+    )
+    .await;
+    assert_eq!(
+        reply.body["Resources"][0],
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": reply.body["Resources"][0]["id"],
+            "userName": "carol"
+        })
+    );
+
+    let reply = send(
+        &app,
+        empty(request(
+            "GET",
+            "/scim/v2/Users?sortBy=userName&sortOrder=descending&StartIndex=2&Count=1",
+            None,
+        )),
+    )
+    .await;
+    assert_eq!(reply.body["totalResults"], 3);
+    assert_eq!(reply.body["startIndex"], 2);
+    assert_eq!(reply.body["Resources"][0]["userName"], "Bob");
+
+    let reply = send(&app, empty(request("GET", "/scim/v2/Users?count=0", None))).await;
+    assert_eq!(reply.body["totalResults"], 3);
+    assert_eq!(reply.body["itemsPerPage"], 0);
+
+    let reply = send(
+        &app,
+        empty(request(
+            "GET",
+            "/scim/v2/Users?filter=userName%20eq%20%22nobody%22",
+            None,
+        )),
+    )
+    .await;
+    assert_eq!(reply.body["totalResults"], 0);
+    assert_eq!(reply.body["Resources"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_list_parameters_are_scim_errors() {
+    let app = app().await;
+    for (query, scim_type) in [
+        ("filter=userName%20eq", "invalidFilter"),
+        ("filter=nosuchattr%20eq%20%22x%22", "invalidFilter"),
+        ("filter=active%20gt%20true", "invalidFilter"),
+        ("startIndex=abc", "invalidValue"),
+        ("count=1.5", "invalidValue"),
+        ("sortBy=nosuchattr", "invalidValue"),
+        ("sortOrder=sideways", "invalidValue"),
+    ] {
+        let reply = send(
+            &app,
+            empty(request("GET", &format!("/scim/v2/Users?{query}"), None)),
+        )
+        .await;
+        assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some(scim_type));
+    }
+}

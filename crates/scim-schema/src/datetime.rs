@@ -14,6 +14,18 @@ pub struct Instant<'a> {
     fraction: &'a str,
 }
 
+impl<'a> Instant<'a> {
+    /// Whole seconds since 1970-01-01T00:00:00Z.
+    pub fn seconds(&self) -> i64 {
+        self.seconds
+    }
+
+    /// The digits of the fraction of a second, without trailing zeros.
+    pub fn fraction(&self) -> &'a str {
+        self.fraction
+    }
+}
+
 /// Parses `full-date "T" full-time` of RFC 3339 §5.6 (`T`/`Z` in either case,
 /// or a space for `T`), checking field ranges, including the day of month.
 /// A leap second (`:60`) reads as the first second of the next minute.

@@ -2,22 +2,40 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use scim_filter::AttributeResolver;
 use scim_schema::{Mode, Projection, ResourceType, Strictness, ValidationError};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
-use crate::model::{NewResource, Replacement, ResourceKind, StoredResource, TenantId};
+use crate::model::{
+    NewResource, Page, Query, Replacement, ResourceKind, SortOrder, StoredResource, TenantId,
+};
 use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError};
 
 /// The longest `userName` and `externalId`, in characters. Storage
 /// adapters index these values, so they are bounded.
 pub const MAX_KEY_CHARS: usize = 512;
 
+/// What a client asks of a list or search request, as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListRequest {
+    /// The `filter` parameter.
+    pub filter: Option<String>,
+    /// The `sortBy` parameter.
+    pub sort_by: Option<String>,
+    /// The `sortOrder` parameter: `ascending` (default) or `descending`.
+    pub sort_order: Option<String>,
+    /// The 1-based `startIndex`; values below 1 mean 1 (RFC 7644 §3.4.2.4).
+    pub start_index: u64,
+    /// The `count`: the most results wanted; 0 asks only for the total.
+    pub count: u64,
+}
+
 /// The service for one resource kind (Users or Groups) of any tenant.
 pub struct ResourceService {
     kind: ResourceKind,
     resource_type: ResourceType,
+    schemas: Arc<scim_filter::Schemas>,
     strictness: Strictness,
     store: Arc<dyn ResourceStore>,
     clock: Arc<dyn Clock>,
@@ -50,6 +68,7 @@ impl ResourceService {
         };
         ResourceService {
             kind,
+            schemas: Arc::new(filter_schemas(&resource_type)),
             resource_type,
             strictness: Strictness::Lenient,
             store,
@@ -60,6 +79,7 @@ impl ResourceService {
 
     /// Replaces the resource type, e.g. to add custom extensions.
     pub fn with_resource_type(mut self, resource_type: ResourceType) -> Self {
+        self.schemas = Arc::new(filter_schemas(&resource_type));
         self.resource_type = resource_type;
         self
     }
@@ -107,6 +127,56 @@ impl ResourceService {
             .get(tenant, self.kind, id)
             .await?
             .ok_or_else(|| self.not_found(id))
+    }
+
+    /// Lists the live resources of the tenant that match the request's
+    /// filter, sorted and paged (RFC 7644 §3.4.2).
+    ///
+    /// A filter that does not parse, names an unknown attribute or compares
+    /// a value of the wrong type is [`ErrorKind::InvalidFilter`]; an
+    /// unknown `sortBy` or `sortOrder` is [`ErrorKind::InvalidValue`].
+    pub async fn list(&self, tenant: &TenantId, request: &ListRequest) -> Result<Page, Error> {
+        let filter = match request.filter.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => {
+                let filter = scim_filter::parse(text).map_err(filter_error)?;
+                scim_filter::validate(&filter, self.schemas.as_ref()).map_err(filter_error)?;
+                Some(filter)
+            }
+        };
+        let sort_by = match request.sort_by.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => {
+                let path = scim_filter::parse_path(text)
+                    .ok()
+                    .filter(|p| p.filter.is_none() && p.sub_attr.is_none())
+                    .map(|p| p.attr)
+                    .filter(|attr| self.schemas.resolve_path(attr).is_ok())
+                    .ok_or_else(|| {
+                        Error::invalid_value(format!("sortBy names no sortable attribute: {text}"))
+                    })?;
+                Some(path)
+            }
+        };
+        let sort_order = match request.sort_order.as_deref().map(str::trim) {
+            None | Some("") => SortOrder::Ascending,
+            Some(o) if o.eq_ignore_ascii_case("ascending") => SortOrder::Ascending,
+            Some(o) if o.eq_ignore_ascii_case("descending") => SortOrder::Descending,
+            Some(o) => {
+                return Err(Error::invalid_value(format!(
+                    "sortOrder must be ascending or descending, not {o}"
+                )));
+            }
+        };
+        let query = Query {
+            filter,
+            sort_by,
+            sort_order,
+            start_index: request.start_index.max(1),
+            count: request.count,
+            schemas: self.schemas.clone(),
+        };
+        Ok(self.store.query(tenant, self.kind, &query).await?)
     }
 
     /// Replaces a resource with `body` (PUT, RFC 7644 §3.5.1), if its
@@ -185,7 +255,7 @@ impl ResourceService {
     ) -> Value {
         Value::Object(
             self.resource_type
-                .shape(&full_representation(resource, location), projection),
+                .shape(&resource.representation(location), projection),
         )
     }
 
@@ -234,6 +304,18 @@ impl ResourceService {
     }
 }
 
+/// The filter evaluator's view of a resource type.
+fn filter_schemas(resource_type: &ResourceType) -> scim_filter::Schemas {
+    scim_filter::Schemas::new(
+        resource_type.schema.clone(),
+        resource_type.extensions.iter().map(|e| e.schema.clone()),
+    )
+}
+
+fn filter_error(err: scim_filter::Error) -> Error {
+    Error::new(ErrorKind::InvalidFilter, err.to_string())
+}
+
 fn bounded<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
     if value.chars().count() > MAX_KEY_CHARS {
         return Err(Error::invalid_value(format!(
@@ -241,37 +323,6 @@ fn bounded<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
         )));
     }
     Ok(value)
-}
-
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// Every attribute of a stored resource, with `id` and `meta`.
-fn full_representation(resource: &StoredResource, location: Option<String>) -> Map<String, Value> {
-    let mut out = resource.attributes.clone();
-    out.insert("id".to_owned(), Value::String(resource.id.clone()));
-    let mut meta = Map::with_capacity(5);
-    meta.insert(
-        "resourceType".to_owned(),
-        Value::String(resource.kind.as_str().to_owned()),
-    );
-    meta.insert(
-        "created".to_owned(),
-        Value::String(timestamp(resource.created)),
-    );
-    meta.insert(
-        "lastModified".to_owned(),
-        Value::String(timestamp(resource.last_modified)),
-    );
-    if let Some(location) = location {
-        meta.insert("location".to_owned(), Value::String(location));
-    }
-    meta.insert("version".to_owned(), Value::String(resource.etag()));
-    out.insert("meta".to_owned(), Value::Object(meta));
-    out.entry("schemas")
-        .or_insert_with(|| Value::Array(vec![Value::String(resource.kind.schema().to_owned())]));
-    out
 }
 
 #[cfg(test)]

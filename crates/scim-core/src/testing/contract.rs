@@ -15,7 +15,11 @@
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::model::{NewCredential, NewResource, NewTenant, Replacement, ResourceKind, TenantId};
+use std::sync::Arc;
+
+use crate::model::{
+    NewCredential, NewResource, NewTenant, Query, Replacement, ResourceKind, SortOrder, TenantId,
+};
 use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
 
 /// Runs every check in order; stops at the first broken rule.
@@ -26,6 +30,7 @@ where
     create_then_get_round_trips(store).await?;
     unique_keys_conflict_among_live_resources_of_a_tenant(store).await?;
     reads_never_cross_tenants_or_kinds(store).await?;
+    queries_filter_sort_and_page_in_the_store(store).await?;
     replace_is_conditional_and_keeps_keys_unique(store).await?;
     delete_is_conditional_and_frees_the_unique_key(store).await?;
     tenants_and_credentials(store).await?;
@@ -192,6 +197,185 @@ async fn reads_never_cross_tenants_or_kinds<S: ResourceStore + TenantStore>(
     check(
         matches!(foreign_delete, Err(StoreError::NotFound)),
         "delete MUST return NotFound for another tenant's resource",
+    )?;
+    Ok(())
+}
+
+fn query(
+    filter: Option<&str>,
+    sort_by: Option<&str>,
+    sort_order: SortOrder,
+) -> Result<Query, String> {
+    let parse_filter =
+        |f: &str| scim_filter::parse(f).map_err(|e| format!("bad test filter {f}: {e}"));
+    Ok(Query {
+        filter: filter.map(parse_filter).transpose()?,
+        sort_by: sort_by
+            .map(|p| scim_filter::parse_path(p).map(|p| p.attr))
+            .transpose()
+            .map_err(|e| format!("bad test path: {e}"))?,
+        sort_order,
+        start_index: 1,
+        count: 100,
+        schemas: Arc::new(scim_filter::Schemas::user()),
+    })
+}
+
+async fn user_names<S: ResourceStore>(
+    store: &S,
+    t: &TenantId,
+    query: &Query,
+) -> Result<Vec<String>, String> {
+    let page = store
+        .query(t, ResourceKind::User, query)
+        .await
+        .map_err(|e| {
+            format!(
+                "query {:?} failed: {e}",
+                query.filter.as_ref().map(ToString::to_string)
+            )
+        })?;
+    Ok(page
+        .resources
+        .iter()
+        .map(|r| {
+            r.attributes["userName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect())
+}
+
+async fn queries_filter_sort_and_page_in_the_store<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let other = tenant(store).await?;
+    let base = now();
+    let mut created = Vec::new();
+    for (i, (name, ext)) in [
+        ("alice", Some("e-a")),
+        ("Bob", None),
+        ("carol", Some("e-c")),
+        ("dave", Some("e-d")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut new = user(name, ext);
+        new.created = base + Duration::seconds(i as i64);
+        created.push(
+            store
+                .create(&t, new)
+                .await
+                .map_err(|e| format!("create failed: {e}"))?,
+        );
+    }
+    store
+        .create(&other, user("alice", Some("e-a")))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    // dave is deleted: invisible to every query.
+    store
+        .delete(
+            &t,
+            ResourceKind::User,
+            &created[3].id,
+            None,
+            base + Duration::seconds(10),
+        )
+        .await
+        .map_err(|e| format!("delete failed: {e}"))?;
+
+    let asc = SortOrder::Ascending;
+    let cases: [(&str, &[&str]); 9] = [
+        (r#"userName eq "BOB""#, &["Bob"]),
+        (r#"externalId eq "e-c""#, &["carol"]),
+        (r#"externalId eq "E-C""#, &[]),
+        ("not (externalId pr)", &["Bob"]),
+        (r#"not (externalId eq "e-a")"#, &["Bob", "carol"]),
+        (
+            r#"userName sw "A" or userName ew "OL""#,
+            &["alice", "carol"],
+        ),
+        (r#"userName co "o" and externalId pr"#, &["carol"]),
+        (&format!(r#"id eq "{}""#, created[1].id), &["Bob"]),
+        ("userName pr", &["alice", "Bob", "carol"]),
+    ];
+    for (filter, expected) in cases {
+        let found = user_names(store, &t, &query(Some(filter), None, asc)?).await?;
+        check(
+            found == expected,
+            &format!("filter `{filter}` MUST select {expected:?}, got {found:?}"),
+        )?;
+    }
+    let after = (base + Duration::milliseconds(500)).to_rfc3339();
+    let found = user_names(
+        store,
+        &t,
+        &query(
+            Some(&format!(r#"meta.lastModified gt "{after}""#)),
+            None,
+            asc,
+        )?,
+    )
+    .await?;
+    check(
+        found == ["Bob", "carol"],
+        &format!("meta.lastModified gt MUST compare instants, got {found:?}"),
+    )?;
+
+    let all = user_names(store, &t, &query(None, None, asc)?).await?;
+    check(
+        all == ["alice", "Bob", "carol"],
+        &format!("without sortBy, creation order MUST hold, got {all:?}"),
+    )?;
+    let by_name = user_names(
+        store,
+        &t,
+        &query(None, Some("userName"), SortOrder::Descending)?,
+    )
+    .await?;
+    check(
+        by_name == ["carol", "Bob", "alice"],
+        &format!("sortBy userName MUST ignore case, got {by_name:?}"),
+    )?;
+    let by_ext = user_names(store, &t, &query(None, Some("externalId"), asc)?).await?;
+    check(
+        by_ext == ["alice", "carol", "Bob"],
+        &format!("ascending sorts MUST put missing values last, got {by_ext:?}"),
+    )?;
+
+    let mut page = query(None, None, asc)?;
+    page.start_index = 2;
+    page.count = 1;
+    let second = store
+        .query(&t, ResourceKind::User, &page)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+    check(
+        second.total_results == 3
+            && second.resources.len() == 1
+            && second.resources[0].id == created[1].id,
+        "startIndex and count MUST select one page, with the total of all matches",
+    )?;
+    page.count = 0;
+    let count_only = store
+        .query(&t, ResourceKind::User, &page)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+    check(
+        count_only.total_results == 3 && count_only.resources.is_empty(),
+        "count 0 MUST return only the total",
+    )?;
+    let groups = store
+        .query(&t, ResourceKind::Group, &query(None, None, asc)?)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+    check(
+        groups.total_results == 0,
+        "queries MUST stay within their kind",
     )?;
     Ok(())
 }

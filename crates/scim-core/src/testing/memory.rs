@@ -1,14 +1,18 @@
 //! An in-memory implementation of the storage ports.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use scim_filter::{AttrPath, AttributeResolver, Schemas};
+use scim_schema::AttributeType;
+use serde_json::Value;
 
 use crate::model::{
-    Credential, NewCredential, NewResource, NewTenant, Replacement, ResourceKind, StoredResource,
-    Tenant, TenantId,
+    Credential, NewCredential, NewResource, NewTenant, Page, Query, Replacement, ResourceKind,
+    SortOrder, StoredResource, Tenant, TenantId,
 };
 use crate::ports::{ResourceStore, StoreError, TenantStore};
 
@@ -99,6 +103,68 @@ impl ResourceStore for MemoryStore {
                 row.tenant == *tenant && row.resource.kind == kind && row.deleted.is_none()
             })
             .map(|row| row.resource.clone()))
+    }
+
+    async fn query(
+        &self,
+        tenant: &TenantId,
+        kind: ResourceKind,
+        query: &Query,
+    ) -> Result<Page, StoreError> {
+        let rows: Vec<StoredResource> = {
+            let state = self.lock();
+            state
+                .resources
+                .values()
+                .filter(|row| {
+                    row.tenant == *tenant && row.resource.kind == kind && row.deleted.is_none()
+                })
+                .map(|row| row.resource.clone())
+                .collect()
+        };
+        let mut matching = Vec::with_capacity(rows.len());
+        for resource in rows {
+            let representation = Value::Object(resource.representation(None));
+            let keep = match &query.filter {
+                None => true,
+                Some(filter) => {
+                    scim_filter::matches(filter, &representation, query.schemas.as_ref())
+                        .map_err(|e| StoreError::Unsupported(e.to_string()))?
+                }
+            };
+            if keep {
+                let key = match &query.sort_by {
+                    Some(path) => sort_key(&representation, path, query.schemas.as_ref()),
+                    None => None,
+                };
+                matching.push((key, resource));
+            }
+        }
+        matching.sort_by(|(ka, a), (kb, b)| {
+            let by_key = match (ka, kb) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            };
+            let by_key = match query.sort_order {
+                SortOrder::Ascending => by_key,
+                SortOrder::Descending => by_key.reverse(),
+            };
+            by_key.then(a.created.cmp(&b.created)).then(a.id.cmp(&b.id))
+        });
+        let total_results = matching.len() as u64;
+        let skip = usize::try_from(query.start_index.saturating_sub(1)).unwrap_or(usize::MAX);
+        let take = usize::try_from(query.count).unwrap_or(usize::MAX);
+        Ok(Page {
+            resources: matching
+                .into_iter()
+                .skip(skip)
+                .take(take)
+                .map(|(_, r)| r)
+                .collect(),
+            total_results,
+        })
     }
 
     async fn replace(
@@ -207,5 +273,85 @@ impl TenantStore for MemoryStore {
 
     async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError> {
         Ok(self.lock().credentials.get(token_hash).cloned())
+    }
+}
+
+/// A sortable form of one value: strings folded unless `caseExact`,
+/// dateTimes as instants, numbers as numbers.
+#[derive(Debug, Clone, PartialEq)]
+enum SortKey {
+    Bool(bool),
+    Number(f64),
+    Text(String),
+    /// Seconds and fraction digits without trailing zeros, whose text order
+    /// is their numeric order.
+    Instant(i64, String),
+}
+
+impl SortKey {
+    fn rank(&self) -> u8 {
+        match self {
+            SortKey::Bool(_) => 0,
+            SortKey::Number(_) => 1,
+            SortKey::Text(_) => 2,
+            SortKey::Instant(..) => 3,
+        }
+    }
+}
+
+impl Eq for SortKey {}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (SortKey::Bool(a), SortKey::Bool(b)) => a.cmp(b),
+            (SortKey::Number(a), SortKey::Number(b)) => a.total_cmp(b),
+            (SortKey::Text(a), SortKey::Text(b)) => a.cmp(b),
+            (SortKey::Instant(a, f), SortKey::Instant(b, g)) => (a, f).cmp(&(b, g)),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+/// The sort key of `path` in a representation: for a multi-valued
+/// attribute, the primary value or else the first (RFC 7644 §3.4.2.3).
+fn sort_key(representation: &Value, path: &AttrPath, schemas: &Schemas) -> Option<SortKey> {
+    let resolved = schemas.resolve_path(path).ok()?;
+    let container = match resolved.extension {
+        Some(urn) => representation.get(urn)?,
+        None => representation,
+    };
+    let mut value = container.get(&resolved.attribute.name)?;
+    if let Value::Array(items) = value {
+        value = items
+            .iter()
+            .find(|v| v.get("primary") == Some(&Value::Bool(true)))
+            .or_else(|| items.first())?;
+    }
+    if let Some(sub) = resolved.sub_attribute {
+        value = value.get(&sub.name)?;
+    } else if resolved.attribute.ty == AttributeType::Complex {
+        value = value.get("value")?;
+    }
+    let target = resolved.target();
+    match value {
+        Value::Bool(b) => Some(SortKey::Bool(*b)),
+        Value::Number(n) => n.as_f64().map(SortKey::Number),
+        Value::String(s) if target.ty == AttributeType::DateTime => {
+            let instant = scim_schema::datetime::parse(s)?;
+            Some(SortKey::Instant(
+                instant.seconds(),
+                instant.fraction().to_owned(),
+            ))
+        }
+        Value::String(s) if target.case_exact => Some(SortKey::Text(s.clone())),
+        Value::String(s) => Some(SortKey::Text(s.to_lowercase())),
+        _ => None,
     }
 }

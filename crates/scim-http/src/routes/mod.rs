@@ -14,7 +14,7 @@ use crate::{AppState, auth};
 /// Every SCIM route, relative to the base path.
 pub(crate) fn routes(state: AppState) -> Router {
     let protected = Router::new()
-        .route("/Users", get(not_implemented).post(users::create))
+        .route("/Users", get(users::list).post(users::create))
         .route(
             "/Users/{id}",
             get(users::get)

@@ -2,8 +2,9 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use scim_core::parse_etag;
-use scim_schema::Projection;
+use scim_core::{ListRequest, parse_etag};
+use scim_schema::{ListResponse, Projection};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -43,6 +44,67 @@ pub(crate) async fn create(
         body,
         location: Some(location),
     })
+}
+
+/// `GET /Users`: a page of the users matching `filter`, sorted by
+/// `sortBy`/`sortOrder`, from `startIndex`, at most `count` of them.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    headers: HeaderMap,
+    params: QueryParams,
+) -> Result<ScimResponse, ApiError> {
+    let max = u64::from(state.config.max_results);
+    let start_index = match number(&params, "startIndex")? {
+        Some(n) if n > 1 => n.unsigned_abs(),
+        _ => 1,
+    };
+    let count = match number(&params, "count")? {
+        Some(n) if n < 0 => 0,
+        Some(n) => n.unsigned_abs().min(max),
+        None => max,
+    };
+    let request = ListRequest {
+        filter: params.get("filter").map(str::to_owned),
+        sort_by: params.get("sortBy").map(str::to_owned),
+        sort_order: params.get("sortOrder").map(str::to_owned),
+        start_index,
+        count,
+    };
+    let page = state.users.list(&principal.tenant_id, &request).await?;
+    let projection = projection(&state, &params);
+    let resources: Vec<Value> = page
+        .resources
+        .iter()
+        .map(|user| {
+            let location = location(&state, &headers, &user.id);
+            state.users.render(user, Some(location), &projection)
+        })
+        .collect();
+    let list = ListResponse::new(resources, page.total_results, start_index);
+    let body = serde_json::to_value(&list).map_err(|e| {
+        ApiError::from(scim_core::Error::new(
+            scim_core::ErrorKind::Internal,
+            format!("cannot serialise a list response: {e}"),
+        ))
+    })?;
+    Ok(ScimResponse::ok(body))
+}
+
+/// An integer query parameter; anything else is 400 `invalidValue`.
+fn number(params: &QueryParams, name: &str) -> Result<Option<i64>, ApiError> {
+    params
+        .get(name)
+        .map(|v| {
+            v.trim().parse::<i64>().map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    Some(scim_schema::ScimType::InvalidValue),
+                    format!("{name} must be an integer, not {v:?}"),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// `GET /Users/{id}`: 200 with the user and its `ETag`, or 404.
