@@ -33,4 +33,4 @@ pub use model::{
     Credential, NewCredential, NewResource, NewTenant, Page, Principal, Query, Replacement,
     ResourceKind, SortOrder, StoredResource, Tenant, TenantId, parse_etag,
 };
-pub use service::{ListRequest, MAX_KEY_CHARS, ResourceService};
+pub use service::{DuplicatePolicy, ListRequest, MAX_KEY_CHARS, ResourceService};

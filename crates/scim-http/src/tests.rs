@@ -549,3 +549,72 @@ async fn bad_list_parameters_are_scim_errors() {
         assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some(scim_type));
     }
 }
+
+#[tokio::test]
+async fn resource_types_and_schemas_describe_what_is_served() {
+    let app = app().await;
+    let public = |uri: &str| {
+        Request::builder()
+            .uri(uri)
+            .header(header::HOST, "scim.test")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let types = send(&app, public("/scim/v2/ResourceTypes")).await;
+    assert_eq!(types.status, StatusCode::OK);
+    assert_eq!(types.body["totalResults"], 1);
+    let user = &types.body["Resources"][0];
+    assert_eq!(user["id"], "User");
+    assert_eq!(user["endpoint"], "/Users");
+    assert_eq!(
+        user["schemas"],
+        json!(["urn:ietf:params:scim:schemas:core:2.0:ResourceType"])
+    );
+    assert_eq!(
+        user["meta"]["location"],
+        "http://scim.test/scim/v2/ResourceTypes/User"
+    );
+    let one = send(&app, public("/scim/v2/ResourceTypes/User")).await;
+    assert_eq!(
+        one.body["schema"],
+        "urn:ietf:params:scim:schemas:core:2.0:User"
+    );
+
+    let schemas = send(&app, public("/scim/v2/Schemas")).await;
+    let ids: Vec<&str> = schemas.body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+        ]
+    );
+    let user_schema = send(
+        &app,
+        public("/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"),
+    )
+    .await;
+    assert_eq!(user_schema.status, StatusCode::OK);
+    assert_eq!(user_schema.body["attributes"][0]["name"], "userName");
+    assert_eq!(user_schema.body["attributes"][0]["uniqueness"], "server");
+    assert_eq!(
+        user_schema.body["schemas"],
+        json!(["urn:ietf:params:scim:schemas:core:2.0:Schema"])
+    );
+
+    assert_scim_error(
+        &send(&app, public("/scim/v2/Schemas/urn:nope")).await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+    assert_scim_error(
+        &send(&app, public("/scim/v2/ResourceTypes/Nope")).await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+}

@@ -31,9 +31,25 @@ pub struct ListRequest {
     pub count: u64,
 }
 
+/// What a create that collides with a live resource's unique attribute
+/// (`userName`) answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DuplicatePolicy {
+    /// The same non-empty `externalId` means the same identity, retried
+    /// (e.g. after a timeout): answer with the stored resource and create
+    /// nothing. Any other collision is 409 `uniqueness` (RFC 7644 §3.3).
+    #[default]
+    ReturnSameExternalId,
+    /// Always 409 `uniqueness`.
+    Conflict,
+    /// Always answer with the stored resource.
+    ReturnExisting,
+}
+
 /// The service for one resource kind (Users or Groups) of any tenant.
 pub struct ResourceService {
     kind: ResourceKind,
+    duplicates: DuplicatePolicy,
     resource_type: ResourceType,
     schemas: Arc<scim_filter::Schemas>,
     strictness: Strictness,
@@ -68,6 +84,7 @@ impl ResourceService {
         };
         ResourceService {
             kind,
+            duplicates: DuplicatePolicy::default(),
             schemas: Arc::new(filter_schemas(&resource_type)),
             resource_type,
             strictness: Strictness::Lenient,
@@ -81,6 +98,12 @@ impl ResourceService {
     pub fn with_resource_type(mut self, resource_type: ResourceType) -> Self {
         self.schemas = Arc::new(filter_schemas(&resource_type));
         self.resource_type = resource_type;
+        self
+    }
+
+    /// Chooses what a create colliding with a live resource answers.
+    pub fn with_duplicate_policy(mut self, policy: DuplicatePolicy) -> Self {
+        self.duplicates = policy;
         self
     }
 
@@ -105,19 +128,71 @@ impl ResourceService {
     /// The body is validated by the resource type (canonical names,
     /// read-only input ignored, types and required attributes checked). A
     /// `userName` that is taken case-insensitively among live users of the
-    /// tenant is [`ErrorKind::Uniqueness`].
+    /// tenant is [`ErrorKind::Uniqueness`], unless the [`DuplicatePolicy`]
+    /// recognises a retried create: then the stored resource is returned
+    /// and nothing is created.
     pub async fn create(&self, tenant: &TenantId, body: Value) -> Result<StoredResource, Error> {
         let attributes = self.prepare(body, Mode::Create)?;
         let (unique_key, external_id) = self.keys(&attributes)?;
         let resource = NewResource {
             id: self.ids.new_id(),
             kind: self.kind,
-            external_id,
-            unique_key,
+            external_id: external_id.clone(),
+            unique_key: unique_key.clone(),
             attributes,
             created: self.clock.now(),
         };
-        Ok(self.store.create(tenant, resource).await?)
+        match self.store.create(tenant, resource).await {
+            Err(StoreError::Conflict { attribute }) => {
+                if let Some(existing) = self.replayed(tenant, unique_key, external_id).await? {
+                    return Ok(existing);
+                }
+                Err(StoreError::Conflict { attribute }.into())
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// The live resource a conflicting create collided with, when the
+    /// duplicate policy says the create is a retry of the one that made it.
+    async fn replayed(
+        &self,
+        tenant: &TenantId,
+        unique_key: Option<String>,
+        external_id: Option<String>,
+    ) -> Result<Option<StoredResource>, Error> {
+        let (Some(key), Some(name)) = (unique_key, self.kind.unique_attribute()) else {
+            return Ok(None);
+        };
+        let wanted = match self.duplicates {
+            DuplicatePolicy::Conflict => return Ok(None),
+            DuplicatePolicy::ReturnExisting => None,
+            DuplicatePolicy::ReturnSameExternalId => match external_id {
+                Some(e) if !e.is_empty() => Some(e),
+                _ => return Ok(None),
+            },
+        };
+        let query = Query {
+            filter: Some(scim_filter::Filter::Compare {
+                path: scim_filter::AttrPath::new(name),
+                op: scim_filter::CompareOp::Eq,
+                value: scim_filter::CompValue::String(key),
+            }),
+            sort_by: None,
+            sort_order: SortOrder::Ascending,
+            start_index: 1,
+            count: 1,
+            schemas: self.schemas.clone(),
+        };
+        let page = self.store.query(tenant, self.kind, &query).await?;
+        Ok(page
+            .resources
+            .into_iter()
+            .next()
+            .filter(|existing| match &wanted {
+                None => true,
+                Some(e) => existing.external_id.as_ref() == Some(e),
+            }))
     }
 
     /// Reads a live resource of the tenant. Unknown, deleted and other

@@ -1,8 +1,9 @@
 //! Discovery endpoints (RFC 7644 §4).
 
-use axum::extract::State;
-use axum::http::HeaderMap;
-use scim_schema::ServiceProviderConfig;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use scim_schema::{ListResponse, ServiceProviderConfig, urn};
+use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -28,4 +29,128 @@ pub(crate) async fn service_provider_config(
         "location": format!("{}/ServiceProviderConfig", base_url(&state.config, &headers)),
     });
     Ok(ScimResponse::ok(body))
+}
+
+/// The resource types served, in the order of `/ResourceTypes`.
+fn resource_types(state: &AppState) -> Vec<&scim_schema::ResourceType> {
+    vec![state.users.resource_type()]
+}
+
+fn with_meta(mut body: Value, resource_type: &str, location: String) -> Value {
+    body["meta"] = json!({"resourceType": resource_type, "location": location});
+    body
+}
+
+fn serialise<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| {
+        ApiError::from(scim_core::Error::new(
+            scim_core::ErrorKind::Internal,
+            format!("cannot serialise a discovery document: {e}"),
+        ))
+    })
+}
+
+fn resource_type_document(
+    state: &AppState,
+    headers: &HeaderMap,
+    rt: &scim_schema::ResourceType,
+) -> Result<Value, ApiError> {
+    let location = format!(
+        "{}/ResourceTypes/{}",
+        base_url(&state.config, headers),
+        rt.name
+    );
+    Ok(with_meta(
+        serialise(&rt.definition())?,
+        "ResourceType",
+        location,
+    ))
+}
+
+fn schema_document(
+    state: &AppState,
+    headers: &HeaderMap,
+    schema: &scim_schema::SchemaDef,
+) -> Result<Value, ApiError> {
+    let mut body = serialise(schema)?;
+    body["schemas"] = json!([urn::SCHEMA]);
+    let location = format!("{}/Schemas/{}", base_url(&state.config, headers), schema.id);
+    Ok(with_meta(body, "Schema", location))
+}
+
+fn list(resources: Vec<Value>) -> Result<ScimResponse, ApiError> {
+    let total = resources.len() as u64;
+    Ok(ScimResponse::ok(serialise(&ListResponse::new(
+        resources, total, 1,
+    ))?))
+}
+
+/// `GET /ResourceTypes`: the resource types this server serves.
+pub(crate) async fn resource_type_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<ScimResponse, ApiError> {
+    let docs = resource_types(&state)
+        .into_iter()
+        .map(|rt| resource_type_document(&state, &headers, rt))
+        .collect::<Result<Vec<_>, _>>()?;
+    list(docs)
+}
+
+/// `GET /ResourceTypes/{name}`.
+pub(crate) async fn resource_type_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<ScimResponse, ApiError> {
+    let rt = resource_types(&state)
+        .into_iter()
+        .find(|rt| rt.name.eq_ignore_ascii_case(&name))
+        .ok_or_else(|| not_found("resource type", &name))?;
+    Ok(ScimResponse::ok(resource_type_document(
+        &state, &headers, rt,
+    )?))
+}
+
+/// Every schema of the served resource types, base schemas first.
+fn schemas(state: &AppState) -> Vec<&scim_schema::SchemaDef> {
+    let types = resource_types(state);
+    let mut out: Vec<&scim_schema::SchemaDef> = types.iter().map(|rt| &rt.schema).collect();
+    for rt in types {
+        for ext in &rt.extensions {
+            if !out.iter().any(|s| s.id == ext.schema.id) {
+                out.push(&ext.schema);
+            }
+        }
+    }
+    out
+}
+
+/// `GET /Schemas`: the schemas of the served resource types.
+pub(crate) async fn schema_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<ScimResponse, ApiError> {
+    let docs = schemas(&state)
+        .into_iter()
+        .map(|s| schema_document(&state, &headers, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    list(docs)
+}
+
+/// `GET /Schemas/{uri}`.
+pub(crate) async fn schema_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(uri): Path<String>,
+) -> Result<ScimResponse, ApiError> {
+    let schema = schemas(&state)
+        .into_iter()
+        .find(|s| s.id.eq_ignore_ascii_case(&uri))
+        .ok_or_else(|| not_found("schema", &uri))?;
+    Ok(ScimResponse::ok(schema_document(&state, &headers, schema)?))
+}
+
+fn not_found(what: &str, name: &str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, None, format!("no {what} {name}"))
 }

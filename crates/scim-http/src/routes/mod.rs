@@ -28,10 +28,15 @@ pub(crate) fn routes(state: AppState) -> Router {
         ));
     // Discovery documents describe the server, not a tenant's data; clients
     // read them before they hold a token.
-    let public = Router::new().route(
-        "/ServiceProviderConfig",
-        get(discovery::service_provider_config),
-    );
+    let public = Router::new()
+        .route(
+            "/ServiceProviderConfig",
+            get(discovery::service_provider_config),
+        )
+        .route("/ResourceTypes", get(discovery::resource_type_list))
+        .route("/ResourceTypes/{name}", get(discovery::resource_type_one))
+        .route("/Schemas", get(discovery::schema_list))
+        .route("/Schemas/{uri}", get(discovery::schema_one));
     public
         .merge(protected)
         .method_not_allowed_fallback(method_not_allowed)

@@ -341,3 +341,54 @@ async fn render_hides_never_returned_and_applies_the_projection() {
     assert_eq!(slim["id"], user.id.as_str());
     assert_eq!(slim["userName"], "ann");
 }
+
+#[tokio::test]
+async fn a_retried_create_with_the_same_external_id_returns_the_stored_user() {
+    let svc = users(Arc::default());
+    let t = tenant("t");
+    let first = svc
+        .create(&t, json!({"userName": "ann", "externalId": "e-1"}))
+        .await
+        .unwrap();
+    let retried = svc
+        .create(
+            &t,
+            json!({"userName": "ANN", "externalId": "e-1", "title": "ignored"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        retried, first,
+        "a retry creates nothing and returns the original"
+    );
+    for body in [
+        json!({"userName": "ann", "externalId": "e-2"}),
+        json!({"userName": "ann"}),
+        json!({"userName": "ann", "externalId": ""}),
+    ] {
+        let err = svc.create(&t, body.clone()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Uniqueness, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn duplicate_policies_can_be_strict_or_always_return_the_existing() {
+    let store: Arc<MemoryStore> = Arc::default();
+    let strict = users(store.clone()).with_duplicate_policy(DuplicatePolicy::Conflict);
+    let t = tenant("t");
+    let first = strict
+        .create(&t, json!({"userName": "ann", "externalId": "e-1"}))
+        .await
+        .unwrap();
+    let err = strict
+        .create(&t, json!({"userName": "ann", "externalId": "e-1"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Uniqueness);
+    let lenient = users(store).with_duplicate_policy(DuplicatePolicy::ReturnExisting);
+    let found = lenient
+        .create(&t, json!({"userName": "Ann"}))
+        .await
+        .unwrap();
+    assert_eq!(found.id, first.id);
+}
