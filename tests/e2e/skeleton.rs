@@ -340,3 +340,78 @@ fn percent_encode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A group pushed with members, read back with and without them, and a
+/// leaver's membership ending with the user.
+#[tokio::test]
+async fn group_membership_on_sqlite() {
+    let server = TestServer::start().await;
+    let http = server.client();
+    let post = |path: &str, body: String| {
+        http.post(server.url(path))
+            .bearer_auth(&server.token)
+            .header(CONTENT_TYPE, SCIM_JSON)
+            .body(body)
+            .send()
+    };
+    let mut users = Vec::new();
+    for name in ["joiner", "leaver"] {
+        let (status, _, user) = json_of(
+            post("/Users", format!(r#"{{"userName":"{name}"}}"#))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        users.push(user["id"].as_str().unwrap().to_owned());
+    }
+    let (status, _, group) = json_of(
+        post(
+            "/Groups",
+            format!(
+                r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[{{"value":"{}"}},{{"value":"{}"}}]}}"#,
+                users[0], users[1]
+            ),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    assert_eq!(group["members"].as_array().unwrap().len(), 2);
+    let gid = group["id"].as_str().unwrap();
+
+    let (_, _, joiner) = json_of(
+        http.get(server.url(&format!("/Users/{}", users[0])))
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(joiner["groups"][0]["display"], "Engineering");
+
+    let response = http
+        .delete(server.url(&format!("/Users/{}", users[1])))
+        .bearer_auth(&server.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (_, _, group) = json_of(
+        http.get(server.url(&format!("/Groups/{gid}")))
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let members: Vec<&str> = group["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(members, [users[0].as_str()]);
+    server.stop().await;
+}

@@ -6,19 +6,20 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use scim_core::ports::{ResourceStore, StoreError, TenantStore};
 use scim_core::{
-    Credential, NewCredential, NewResource, NewTenant, Page, Query, Replacement, ResourceKind,
-    SortOrder, StoredResource, Tenant, TenantId,
+    Credential, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page, Query,
+    Replacement, ResourceKind, SortOrder, StoredResource, Tenant, TenantId,
 };
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectOptions, ConnectionTrait,
+    Database, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use serde_json::{Map, Value};
 
-use crate::entity::{credential, resource, tenant};
+use crate::entity::{credential, member, resource, tenant};
 use crate::error::{backend, classify};
 use crate::migration::Migrator;
 
@@ -140,6 +141,71 @@ fn live(tenant: &TenantId, kind: ResourceKind) -> sea_orm::Condition {
         .add(resource::Column::DeletedAt.is_null())
 }
 
+/// A live resource, read through `conn` (the pool or a transaction).
+async fn live_row<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &TenantId,
+    kind: ResourceKind,
+    id: &str,
+) -> Result<Option<resource::Model>, StoreError> {
+    resource::Entity::find_by_id(id.to_owned())
+        .filter(live(tenant, kind))
+        .one(conn)
+        .await
+        .map_err(backend)
+}
+
+/// Inserts membership rows for `members` of `group_id` that are not
+/// there yet: one query to find which are, one batched insert. The group
+/// row is locked by the caller's version bump, so concurrent changes to
+/// the same group queue up behind each other.
+async fn insert_members<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &TenantId,
+    group_id: &str,
+    members: &[Member],
+    at: i64,
+) -> Result<(), StoreError> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let mut wanted: Vec<&Member> = Vec::with_capacity(members.len());
+    for m in members {
+        if !wanted.iter().any(|w| w.id == m.id) {
+            wanted.push(m);
+        }
+    }
+    let present: Vec<String> = member::Entity::find()
+        .select_only()
+        .column(member::Column::MemberId)
+        .filter(member::Column::GroupId.eq(group_id))
+        .filter(member::Column::MemberId.is_in(wanted.iter().map(|m| m.id.clone())))
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(backend)?;
+    let rows: Vec<member::ActiveModel> = wanted
+        .into_iter()
+        .filter(|m| !present.contains(&m.id))
+        .map(|m| member::ActiveModel {
+            id: NotSet,
+            tenant_id: Set(tenant.as_str().to_owned()),
+            group_id: Set(group_id.to_owned()),
+            member_id: Set(m.id.clone()),
+            member_type: Set(m.kind.as_str().to_owned()),
+            created_at: Set(at),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    member::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
 #[async_trait]
 impl ResourceStore for SeaOrmStore {
     async fn create(
@@ -162,10 +228,13 @@ impl ResourceStore for SeaOrmStore {
             updated_at: Set(at),
             deleted_at: Set(None),
         };
+        let txn = self.db.begin().await.map_err(backend)?;
         resource::Entity::insert(row)
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&txn)
             .await
             .map_err(|e| classify(e, new.kind.unique_attribute().unwrap_or("id")))?;
+        insert_members(&txn, tenant, &new.id, &new.members, at).await?;
+        txn.commit().await.map_err(backend)?;
         Ok(StoredResource {
             id: new.id,
             kind: new.kind,
@@ -252,6 +321,7 @@ impl ResourceStore for SeaOrmStore {
         };
         let data = serde_json::to_string(&replacement.attributes)
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        let txn = self.db.begin().await.map_err(backend)?;
         // One conditional write: the version check and the change cannot be
         // separated by a concurrent writer.
         let result = resource::Entity::update_many()
@@ -277,14 +347,179 @@ impl ResourceStore for SeaOrmStore {
                     .add(resource::Column::Id.eq(id))
                     .add(resource::Column::Version.eq(version)),
             )
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(|e| classify(e, kind.unique_attribute().unwrap_or("id")))?;
-        match self.get(tenant, kind, id).await? {
-            Some(stored) if result.rows_affected == 1 => Ok(stored),
+        let row = live_row(&txn, tenant, kind, id).await?;
+        match row {
+            Some(row) if result.rows_affected == 1 => {
+                if let Some(members) = &replacement.members {
+                    member::Entity::delete_many()
+                        .filter(member::Column::GroupId.eq(id))
+                        .exec(&txn)
+                        .await
+                        .map_err(backend)?;
+                    insert_members(&txn, tenant, id, members, micros(replacement.modified)).await?;
+                }
+                txn.commit().await.map_err(backend)?;
+                to_resource(row)
+            }
             Some(_) => Err(StoreError::VersionMismatch),
             None => Err(StoreError::NotFound),
         }
+    }
+
+    async fn change_members(
+        &self,
+        tenant: &TenantId,
+        group_id: &str,
+        expected_version: Option<u64>,
+        changes: &[MemberChange],
+        modified: DateTime<Utc>,
+    ) -> Result<StoredResource, StoreError> {
+        let kind = ResourceKind::Group;
+        let mut condition = live(tenant, kind).add(resource::Column::Id.eq(group_id));
+        if let Some(version) = expected_version {
+            let Ok(version) = i64::try_from(version) else {
+                return Err(StoreError::VersionMismatch);
+            };
+            condition = condition.add(resource::Column::Version.eq(version));
+        }
+        let at = micros(modified);
+        let txn = self.db.begin().await.map_err(backend)?;
+        // The version bump comes first: it locks the group row, so that
+        // concurrent membership changes of one group apply one after another.
+        let result = resource::Entity::update_many()
+            .col_expr(resource::Column::UpdatedAt, Expr::value(at))
+            .col_expr(
+                resource::Column::Version,
+                Expr::col(resource::Column::Version).add(1),
+            )
+            .filter(condition)
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        let row = live_row(&txn, tenant, kind, group_id).await?;
+        let row = match row {
+            Some(row) if result.rows_affected == 1 => row,
+            Some(_) => return Err(StoreError::VersionMismatch),
+            None => return Err(StoreError::NotFound),
+        };
+        for change in changes {
+            match change {
+                MemberChange::Add(members) => {
+                    insert_members(&txn, tenant, group_id, members, at).await?;
+                }
+                MemberChange::Remove(ids) if ids.is_empty() => {}
+                MemberChange::Remove(ids) => {
+                    member::Entity::delete_many()
+                        .filter(member::Column::GroupId.eq(group_id))
+                        .filter(member::Column::MemberId.is_in(ids.iter().cloned()))
+                        .exec(&txn)
+                        .await
+                        .map_err(backend)?;
+                }
+                MemberChange::RemoveAll => {
+                    member::Entity::delete_many()
+                        .filter(member::Column::GroupId.eq(group_id))
+                        .exec(&txn)
+                        .await
+                        .map_err(backend)?;
+                }
+            }
+        }
+        txn.commit().await.map_err(backend)?;
+        to_resource(row)
+    }
+
+    async fn members(&self, tenant: &TenantId, group_id: &str) -> Result<Vec<Member>, StoreError> {
+        if live_row(&self.db, tenant, ResourceKind::Group, group_id)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound);
+        }
+        let rows = member::Entity::find()
+            .filter(member::Column::TenantId.eq(tenant.as_str()))
+            .filter(member::Column::GroupId.eq(group_id))
+            .order_by_asc(member::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Member {
+                    kind: kind_of(&r.member_type)?,
+                    id: r.member_id,
+                })
+            })
+            .collect()
+    }
+
+    async fn groups_of(
+        &self,
+        tenant: &TenantId,
+        member_id: &str,
+    ) -> Result<Vec<GroupRef>, StoreError> {
+        let group_ids: Vec<String> = member::Entity::find()
+            .select_only()
+            .column(member::Column::GroupId)
+            .filter(member::Column::TenantId.eq(tenant.as_str()))
+            .filter(member::Column::MemberId.eq(member_id))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        if group_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = resource::Entity::find()
+            .filter(live(tenant, ResourceKind::Group))
+            .filter(resource::Column::Id.is_in(group_ids))
+            .order_by_asc(resource::Column::CreatedAt)
+            .order_by_asc(resource::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        rows.into_iter()
+            .map(|row| {
+                let resource = to_resource(row)?;
+                let display = resource
+                    .attributes
+                    .get("displayName")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                Ok(GroupRef {
+                    id: resource.id,
+                    display,
+                })
+            })
+            .collect()
+    }
+
+    async fn existing(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Member>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, String)> = resource::Entity::find()
+            .select_only()
+            .column(resource::Column::Id)
+            .column(resource::Column::ResourceType)
+            .filter(resource::Column::TenantId.eq(tenant.as_str()))
+            .filter(resource::Column::DeletedAt.is_null())
+            .filter(resource::Column::Id.is_in(ids.iter().cloned()))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        rows.into_iter()
+            .map(|(id, kind)| {
+                Ok(Member {
+                    id,
+                    kind: kind_of(&kind)?,
+                })
+            })
+            .collect()
     }
 
     async fn delete(
@@ -302,6 +537,7 @@ impl ResourceStore for SeaOrmStore {
             };
             condition = condition.add(resource::Column::Version.eq(version));
         }
+        let txn = self.db.begin().await.map_err(backend)?;
         // One conditional write: the version check and the delete cannot be
         // separated by a concurrent change.
         let result = resource::Entity::update_many()
@@ -316,12 +552,26 @@ impl ResourceStore for SeaOrmStore {
                 Expr::col(resource::Column::Version).add(1),
             )
             .filter(condition)
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(backend)?;
         if result.rows_affected == 1 {
+            // Memberships end with the resource: it leaves its groups, and
+            // a group loses its members.
+            member::Entity::delete_many()
+                .filter(member::Column::TenantId.eq(tenant.as_str()))
+                .filter(
+                    Condition::any()
+                        .add(member::Column::GroupId.eq(id))
+                        .add(member::Column::MemberId.eq(id)),
+                )
+                .exec(&txn)
+                .await
+                .map_err(backend)?;
+            txn.commit().await.map_err(backend)?;
             return Ok(());
         }
+        drop(txn);
         // Nothing changed: tell a missing row from a stale version.
         match self.get(tenant, kind, id).await? {
             Some(_) if expected_version.is_some() => Err(StoreError::VersionMismatch),

@@ -80,6 +80,7 @@ async fn concurrent_creates_produce_one_user(store: Arc<SeaOrmStore>) {
                         external_id: None,
                         unique_key: Some("racer".to_owned()),
                         attributes,
+                        members: Vec::new(),
                         created: Utc::now(),
                     },
                 )

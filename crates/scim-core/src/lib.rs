@@ -30,7 +30,8 @@ pub mod testing;
 pub use auth::{AuthService, BootstrapOutcome, IssuedToken, TOKEN_PREFIX, hash_token};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    Credential, NewCredential, NewResource, NewTenant, Page, Principal, Query, Replacement,
-    ResourceKind, SortOrder, StoredResource, Tenant, TenantId, parse_etag,
+    Credential, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
+    Principal, Query, Replacement, ResourceKind, SortOrder, StoredResource, Tenant, TenantId,
+    parse_etag,
 };
 pub use service::{DuplicatePolicy, ListRequest, MAX_KEY_CHARS, ResourceService};

@@ -125,6 +125,36 @@ impl ResourceKind {
     }
 }
 
+/// A member of a group: a user or a nested group of the same tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Member {
+    /// The member's resource id.
+    pub id: String,
+    /// Whether the member is a user or a group.
+    pub kind: ResourceKind,
+}
+
+/// A group a resource belongs to, as the `groups` attribute shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRef {
+    /// The group's id.
+    pub id: String,
+    /// The group's `displayName`, if it has one.
+    pub display: Option<String>,
+}
+
+/// One change to a group's members, applied as a delta: never needs the
+/// group's full member list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Adds these members; ones already present are left alone.
+    Add(Vec<Member>),
+    /// Removes the members with these ids; absent ones are ignored.
+    Remove(Vec<String>),
+    /// Removes every member.
+    RemoveAll,
+}
+
 /// A resource to insert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewResource {
@@ -137,8 +167,10 @@ pub struct NewResource {
     /// The folded value of the kind's unique attribute (Unicode lowercase of
     /// `userName` for users); `None` when the kind has none.
     pub unique_key: Option<String>,
-    /// The resource's attributes, without `id` and `meta`.
+    /// The resource's attributes, without `id`, `meta` and `members`.
     pub attributes: Map<String, Value>,
+    /// For groups: the initial members, stored apart from the attributes.
+    pub members: Vec<Member>,
     /// Creation time; also the first `lastModified`.
     pub created: DateTime<Utc>,
 }
@@ -150,8 +182,11 @@ pub struct Replacement {
     pub external_id: Option<String>,
     /// The folded value of the kind's unique attribute, as in [`NewResource`].
     pub unique_key: Option<String>,
-    /// The resource's attributes, without `id` and `meta`.
+    /// The resource's attributes, without `id`, `meta` and `members`.
     pub attributes: Map<String, Value>,
+    /// For groups: the complete new member list, or `None` to keep the
+    /// members as they are.
+    pub members: Option<Vec<Member>>,
     /// Time of the change; the new `lastModified`.
     pub modified: DateTime<Utc>,
 }

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Credential, NewCredential, NewResource, NewTenant, Page, Query, Replacement, ResourceKind,
-    StoredResource, Tenant, TenantId,
+    Credential, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page, Query,
+    Replacement, ResourceKind, StoredResource, Tenant, TenantId,
 };
 
 /// Why a storage operation failed. Adapters MUST classify errors by kind
@@ -103,11 +103,43 @@ pub trait ResourceStore: Send + Sync {
         replacement: Replacement,
     ) -> Result<StoredResource, StoreError>;
 
+    /// Applies member changes, in order, to a live group, atomically with
+    /// a version check (when `expected_version` is given) and a version
+    /// bump; `lastModified` becomes `modified`. The cost MUST depend on the
+    /// number of members changed, not on the group's size. Adding a member
+    /// already present or removing an absent one is not an error.
+    ///
+    /// MUST return [`StoreError::NotFound`] when there is no such live
+    /// group and [`StoreError::VersionMismatch`] when the version differs.
+    async fn change_members(
+        &self,
+        tenant: &TenantId,
+        group_id: &str,
+        expected_version: Option<u64>,
+        changes: &[MemberChange],
+        modified: DateTime<Utc>,
+    ) -> Result<StoredResource, StoreError>;
+
+    /// The members of a live group, in the order they were added.
+    async fn members(&self, tenant: &TenantId, group_id: &str) -> Result<Vec<Member>, StoreError>;
+
+    /// The live groups `member_id` directly belongs to.
+    async fn groups_of(
+        &self,
+        tenant: &TenantId,
+        member_id: &str,
+    ) -> Result<Vec<GroupRef>, StoreError>;
+
+    /// Which of `ids` are live users or groups of the tenant, with their kind.
+    async fn existing(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Member>, StoreError>;
+
     /// Deletes a live resource. With `expected_version`, the delete MUST
     /// happen only if the stored version equals it, checked atomically with
     /// the write ([`StoreError::VersionMismatch`] otherwise). MUST return
     /// [`StoreError::NotFound`] when there is no such live resource. A
-    /// deleted resource stops counting for uniqueness at once.
+    /// deleted resource stops counting for uniqueness at once, and its
+    /// memberships end: it leaves every group, and a deleted group loses
+    /// its members.
     async fn delete(
         &self,
         tenant: &TenantId,

@@ -62,10 +62,22 @@ impl Default for HttpConfig {
 pub struct AppState {
     /// The User service.
     pub users: Arc<ResourceService>,
+    /// The Group service.
+    pub groups: Arc<ResourceService>,
     /// Credential resolution.
     pub auth: Arc<AuthService>,
     /// HTTP settings.
     pub config: Arc<HttpConfig>,
+}
+
+impl AppState {
+    /// The service for `kind`.
+    pub fn service(&self, kind: scim_core::ResourceKind) -> &ResourceService {
+        match kind {
+            scim_core::ResourceKind::User => &self.users,
+            scim_core::ResourceKind::Group => &self.groups,
+        }
+    }
 }
 
 /// The SCIM router: every endpoint under `state.config.base_path`, plus

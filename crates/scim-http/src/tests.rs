@@ -20,12 +20,19 @@ async fn app() -> Router {
     auth.bootstrap("default", Some(TOKEN)).await.unwrap();
     let users = ResourceService::new(
         ResourceKind::User,
+        store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    );
+    let groups = ResourceService::new(
+        ResourceKind::Group,
         store,
         Arc::new(SystemClock),
         Arc::new(UuidV7Ids),
     );
     router(AppState {
         users: Arc::new(users),
+        groups: Arc::new(groups),
         auth: Arc::new(auth),
         config: Arc::new(HttpConfig {
             max_body_bytes: 4096,
@@ -562,7 +569,8 @@ async fn resource_types_and_schemas_describe_what_is_served() {
     };
     let types = send(&app, public("/scim/v2/ResourceTypes")).await;
     assert_eq!(types.status, StatusCode::OK);
-    assert_eq!(types.body["totalResults"], 1);
+    assert_eq!(types.body["totalResults"], 2);
+    assert_eq!(types.body["Resources"][1]["endpoint"], "/Groups");
     let user = &types.body["Resources"][0];
     assert_eq!(user["id"], "User");
     assert_eq!(user["endpoint"], "/Users");
@@ -591,6 +599,7 @@ async fn resource_types_and_schemas_describe_what_is_served() {
         ids,
         [
             "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:schemas:core:2.0:Group",
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
         ]
     );
@@ -617,4 +626,107 @@ async fn resource_types_and_schemas_describe_what_is_served() {
         StatusCode::NOT_FOUND,
         None,
     );
+}
+
+#[tokio::test]
+async fn groups_keep_members_and_users_show_their_groups() {
+    let app = app().await;
+    let mut ids = Vec::new();
+    for name in ["ann", "bob"] {
+        let reply = send(
+            &app,
+            with_body(
+                request("POST", "/scim/v2/Users", Some("")),
+                &format!(r#"{{"userName":"{name}"}}"#),
+            ),
+        )
+        .await;
+        ids.push(reply.body["id"].as_str().unwrap().to_owned());
+    }
+    let body = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sales","members":[{{"value":"{}"}}]}}"#,
+        ids[0]
+    );
+    let created = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Groups", Some("")), &body),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let gid = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        created.headers[header::LOCATION],
+        format!("http://scim.test/scim/v2/Groups/{gid}").as_str()
+    );
+    assert_eq!(
+        created.body["members"],
+        json!([{"value": ids[0], "$ref": format!("http://scim.test/scim/v2/Users/{}", ids[0]), "type": "User"}])
+    );
+
+    let ann = send(
+        &app,
+        empty(request("GET", &format!("/scim/v2/Users/{}", ids[0]), None)),
+    )
+    .await;
+    assert_eq!(ann.body["groups"][0]["value"], gid.as_str());
+    assert_eq!(ann.body["groups"][0]["display"], "Sales");
+
+    // Entra ID reads groups without their members.
+    let slim = send(
+        &app,
+        empty(request(
+            "GET",
+            &format!("/scim/v2/Groups/{gid}?excludedAttributes=members"),
+            None,
+        )),
+    )
+    .await;
+    assert!(slim.body.get("members").is_none());
+    assert_eq!(slim.body["displayName"], "Sales");
+
+    let listed = send(&app, empty(request("GET", "/scim/v2/Groups", None))).await;
+    assert_eq!(listed.body["totalResults"], 1);
+
+    // PUT with members replaces them; an unknown member is invalid.
+    let put = format!(
+        r#"{{"displayName":"Sales","members":[{{"value":"{}"}}]}}"#,
+        ids[1]
+    );
+    let replaced = send(
+        &app,
+        with_body(
+            request("PUT", &format!("/scim/v2/Groups/{gid}"), Some("")),
+            &put,
+        ),
+    )
+    .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.body);
+    assert_eq!(replaced.body["members"][0]["value"], ids[1].as_str());
+    let bad = r#"{"displayName":"Sales","members":[{"value":"no-such-user"}]}"#;
+    let reply = send(
+        &app,
+        with_body(
+            request("PUT", &format!("/scim/v2/Groups/{gid}"), Some("")),
+            bad,
+        ),
+    )
+    .await;
+    assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("invalidValue"));
+
+    // Deleting a user ends its memberships.
+    send(
+        &app,
+        empty(request(
+            "DELETE",
+            &format!("/scim/v2/Users/{}", ids[1]),
+            None,
+        )),
+    )
+    .await;
+    let after = send(
+        &app,
+        empty(request("GET", &format!("/scim/v2/Groups/{gid}"), None)),
+    )
+    .await;
+    assert!(after.body.get("members").is_none(), "{}", after.body);
 }

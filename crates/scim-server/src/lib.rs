@@ -59,7 +59,13 @@ impl Server {
             .bootstrap(DEFAULT_TENANT, settings.bootstrap_token.as_deref())
             .await
             .context("cannot create the default tenant")?;
-        let users = ResourceService::new(ResourceKind::User, store_arc, clock, ids);
+        let users = ResourceService::new(
+            ResourceKind::User,
+            store_arc.clone(),
+            clock.clone(),
+            ids.clone(),
+        );
+        let groups = ResourceService::new(ResourceKind::Group, store_arc, clock, ids);
 
         let http = HttpConfig {
             base_path: settings.base_path.clone(),
@@ -69,6 +75,7 @@ impl Server {
         };
         let router = scim_http::router(AppState {
             users: Arc::new(users),
+            groups: Arc::new(groups),
             auth: Arc::new(auth),
             config: Arc::new(http),
         });

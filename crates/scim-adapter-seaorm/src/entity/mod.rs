@@ -1,5 +1,6 @@
 //! SeaORM entities. Private to the crate: nothing above the adapter sees them.
 
 pub(crate) mod credential;
+pub(crate) mod member;
 pub(crate) mod resource;
 pub(crate) mod tenant;

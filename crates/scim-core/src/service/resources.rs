@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
 use crate::model::{
-    NewResource, Page, Query, Replacement, ResourceKind, SortOrder, StoredResource, TenantId,
+    Member, MemberChange, NewResource, Page, Query, Replacement, ResourceKind, SortOrder,
+    StoredResource, TenantId,
 };
 use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError};
 
@@ -132,7 +133,8 @@ impl ResourceService {
     /// recognises a retried create: then the stored resource is returned
     /// and nothing is created.
     pub async fn create(&self, tenant: &TenantId, body: Value) -> Result<StoredResource, Error> {
-        let attributes = self.prepare(body, Mode::Create)?;
+        let mut attributes = self.prepare(body, Mode::Create)?;
+        let members = self.take_members(tenant, &mut attributes).await?;
         let (unique_key, external_id) = self.keys(&attributes)?;
         let resource = NewResource {
             id: self.ids.new_id(),
@@ -140,6 +142,7 @@ impl ResourceService {
             external_id: external_id.clone(),
             unique_key: unique_key.clone(),
             attributes,
+            members: members.unwrap_or_default(),
             created: self.clock.now(),
         };
         match self.store.create(tenant, resource).await {
@@ -275,8 +278,18 @@ impl ResourceService {
             if expected_version.is_some_and(|v| v != current.version) {
                 return Err(StoreError::VersionMismatch.into());
             }
-            let attributes = self.prepare(body.clone(), Mode::Replace(&current.attributes))?;
-            if attributes == current.attributes {
+            let mut attributes = self.prepare(body.clone(), Mode::Replace(&current.attributes))?;
+            // A PUT without `members` does not assert them (RFC 7644 §3.5.1
+            // allows either reading): they stay. `members: []` clears them.
+            let members = self.take_members(tenant, &mut attributes).await?;
+            let same_members = match &members {
+                None => true,
+                Some(new) => {
+                    let old = self.store.members(tenant, id).await?;
+                    new.len() == old.len() && new.iter().all(|m| old.contains(m))
+                }
+            };
+            if attributes == current.attributes && same_members {
                 return Ok(current);
             }
             let (unique_key, external_id) = self.keys(&attributes)?;
@@ -284,6 +297,7 @@ impl ResourceService {
                 external_id,
                 unique_key,
                 attributes,
+                members,
                 modified: self.clock.now(),
             };
             // The store re-checks the version read above atomically with the write.
@@ -320,18 +334,144 @@ impl ResourceService {
     }
 
     /// The representation of a stored resource as clients see it: `id`,
-    /// `meta` (with `location`, the resource's absolute URL, which only the
-    /// caller knows) and the attributes `projection` selects.
-    pub fn render(
+    /// `meta`, a group's `members` or a user's `groups` (read from the
+    /// membership store only when the projection wants them), and the
+    /// attributes `projection` selects. `base_url` is the SCIM base URL the
+    /// client used, for `meta.location` and `$ref`s; only the caller knows it.
+    pub async fn render(
         &self,
+        tenant: &TenantId,
         resource: &StoredResource,
-        location: Option<String>,
+        base_url: Option<&str>,
         projection: &Projection,
-    ) -> Value {
-        Value::Object(
-            self.resource_type
-                .shape(&resource.representation(location), projection),
-        )
+    ) -> Result<Value, Error> {
+        let location = base_url.map(|b| format!("{b}{}/{}", self.kind.endpoint(), resource.id));
+        let mut representation = resource.representation(location);
+        let reference = |kind: ResourceKind, id: &str| {
+            base_url.map(|b| Value::String(format!("{b}{}/{id}", kind.endpoint())))
+        };
+        match self.kind {
+            ResourceKind::Group if !projection.excludes(&self.resource_type, "members") => {
+                let members = self.store.members(tenant, &resource.id).await?;
+                if !members.is_empty() {
+                    let list = members
+                        .iter()
+                        .map(|m| {
+                            let mut o = Map::new();
+                            o.insert("value".into(), Value::String(m.id.clone()));
+                            if let Some(r) = reference(m.kind, &m.id) {
+                                o.insert("$ref".into(), r);
+                            }
+                            o.insert("type".into(), Value::String(m.kind.as_str().to_owned()));
+                            Value::Object(o)
+                        })
+                        .collect();
+                    representation.insert("members".into(), Value::Array(list));
+                }
+            }
+            ResourceKind::User if !projection.excludes(&self.resource_type, "groups") => {
+                let groups = self.store.groups_of(tenant, &resource.id).await?;
+                if !groups.is_empty() {
+                    let list = groups
+                        .iter()
+                        .map(|g| {
+                            let mut o = Map::new();
+                            o.insert("value".into(), Value::String(g.id.clone()));
+                            if let Some(r) = reference(ResourceKind::Group, &g.id) {
+                                o.insert("$ref".into(), r);
+                            }
+                            if let Some(d) = &g.display {
+                                o.insert("display".into(), Value::String(d.clone()));
+                            }
+                            o.insert("type".into(), Value::String("direct".into()));
+                            Value::Object(o)
+                        })
+                        .collect();
+                    representation.insert("groups".into(), Value::Array(list));
+                }
+            }
+            _ => {}
+        }
+        Ok(Value::Object(
+            self.resource_type.shape(&representation, projection),
+        ))
+    }
+
+    /// Applies member changes to a group as deltas (for PATCH), checking
+    /// that added members exist in the tenant.
+    pub async fn change_members(
+        &self,
+        tenant: &TenantId,
+        group_id: &str,
+        changes: &[MemberChange],
+        expected_version: Option<u64>,
+    ) -> Result<StoredResource, Error> {
+        for change in changes {
+            if let MemberChange::Add(members) = change {
+                let ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
+                self.check_members(tenant, &ids).await?;
+            }
+        }
+        self.store
+            .change_members(
+                tenant,
+                group_id,
+                expected_version,
+                changes,
+                self.clock.now(),
+            )
+            .await
+            .map_err(|err| self.store_error(err, group_id))
+    }
+
+    /// For groups: removes `members` from validated attributes and returns
+    /// the members, checked to exist in the tenant. `None` when the body
+    /// has no `members` (or the kind has none).
+    async fn take_members(
+        &self,
+        tenant: &TenantId,
+        attributes: &mut Map<String, Value>,
+    ) -> Result<Option<Vec<Member>>, Error> {
+        if self.kind != ResourceKind::Group {
+            return Ok(None);
+        }
+        let Some(value) = attributes.remove("members") else {
+            return Ok(None);
+        };
+        let mut ids: Vec<String> = Vec::new();
+        for item in value.as_array().into_iter().flatten() {
+            match item.get("value").and_then(Value::as_str) {
+                Some(id) if !ids.iter().any(|x| x == id) => ids.push(id.to_owned()),
+                Some(_) => {}
+                None => {
+                    return Err(Error::invalid_value(
+                        "every member needs a value: the member's id",
+                    ));
+                }
+            }
+        }
+        Ok(Some(self.check_members(tenant, &ids).await?))
+    }
+
+    /// The members with these ids, each of which must be a live user or
+    /// group of the tenant (RFC 7643 §4.2).
+    async fn check_members(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Member>, Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.store.existing(tenant, ids).await?;
+        let mut members = Vec::with_capacity(ids.len());
+        for id in ids {
+            match found.iter().find(|m| &m.id == id) {
+                Some(m) => members.push(m.clone()),
+                None => {
+                    return Err(Error::invalid_value(format!(
+                        "member {id} is not a user or group of this tenant"
+                    )));
+                }
+            }
+        }
+        Ok(members)
     }
 
     fn not_found(&self, id: &str) -> Error {

@@ -18,7 +18,8 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use crate::model::{
-    NewCredential, NewResource, NewTenant, Query, Replacement, ResourceKind, SortOrder, TenantId,
+    Member, MemberChange, NewCredential, NewResource, NewTenant, Query, Replacement, ResourceKind,
+    SortOrder, TenantId,
 };
 use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
 
@@ -33,6 +34,7 @@ where
     queries_filter_sort_and_page_in_the_store(store).await?;
     replace_is_conditional_and_keeps_keys_unique(store).await?;
     delete_is_conditional_and_frees_the_unique_key(store).await?;
+    memberships_change_as_deltas_and_end_with_their_resources(store).await?;
     tenants_and_credentials(store).await?;
     Ok(())
 }
@@ -87,6 +89,7 @@ fn user(user_name: &str, external_id: Option<&str>) -> NewResource {
         external_id: external_id.map(str::to_owned),
         unique_key: Some(user_name.to_lowercase()),
         attributes,
+        members: Vec::new(),
         created: now(),
     }
 }
@@ -100,6 +103,7 @@ fn group(name: &str) -> NewResource {
         external_id: None,
         unique_key: None,
         attributes,
+        members: Vec::new(),
         created: now(),
     }
 }
@@ -386,6 +390,7 @@ fn replacement(user_name: &str, external_id: Option<&str>, modified: DateTime<Ut
         external_id: new.external_id,
         unique_key: new.unique_key,
         attributes: new.attributes,
+        members: None,
         modified,
     }
 }
@@ -550,6 +555,216 @@ async fn delete_is_conditional_and_frees_the_unique_key<S: ResourceStore + Tenan
     check(
         matches!(missing, Err(StoreError::NotFound)),
         "delete MUST return NotFound for unknown ids",
+    )?;
+    Ok(())
+}
+
+fn member(id: &str, kind: ResourceKind) -> Member {
+    Member {
+        id: id.to_owned(),
+        kind,
+    }
+}
+
+async fn member_ids<S: ResourceStore>(
+    store: &S,
+    t: &TenantId,
+    group: &str,
+) -> Result<Vec<String>, String> {
+    let members = store
+        .members(t, group)
+        .await
+        .map_err(|e| format!("members failed: {e}"))?;
+    Ok(members.into_iter().map(|m| m.id).collect())
+}
+
+async fn memberships_change_as_deltas_and_end_with_their_resources<
+    S: ResourceStore + TenantStore,
+>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let other = tenant(store).await?;
+    let mut ids = Vec::new();
+    for name in ["m1", "m2", "m3"] {
+        let u = store
+            .create(&t, user(name, None))
+            .await
+            .map_err(|e| format!("create failed: {e}"))?;
+        ids.push(u.id);
+    }
+    let (u1, u2, u3) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
+    let user_member = |id: &str| member(id, ResourceKind::User);
+    let mut new_group = group("Sales");
+    new_group.members = vec![user_member(&u1)];
+    let g = store
+        .create(&t, new_group)
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    check(
+        member_ids(store, &t, &g.id).await? == [u1.clone()],
+        "create MUST store a group's initial members",
+    )?;
+
+    let at = now() + Duration::seconds(1);
+    let changed = store
+        .change_members(
+            &t,
+            &g.id,
+            Some(1),
+            &[MemberChange::Add(vec![user_member(&u2), user_member(&u1)])],
+            at,
+        )
+        .await
+        .map_err(|e| format!("change_members failed: {e}"))?;
+    check(
+        changed.version == 2 && changed.last_modified == at,
+        "change_members MUST bump the version and set lastModified",
+    )?;
+    check(
+        member_ids(store, &t, &g.id).await? == [u1.clone(), u2.clone()],
+        "adding a present member MUST NOT duplicate it; order of addition is kept",
+    )?;
+    let stale = store
+        .change_members(&t, &g.id, Some(1), &[MemberChange::RemoveAll], at)
+        .await;
+    check(
+        matches!(stale, Err(StoreError::VersionMismatch)),
+        "change_members with a stale version MUST return VersionMismatch",
+    )?;
+    check(
+        member_ids(store, &t, &g.id).await?.len() == 2,
+        "a failed change_members MUST change nothing",
+    )?;
+    store
+        .change_members(
+            &t,
+            &g.id,
+            None,
+            &[MemberChange::Remove(vec![u1.clone(), "absent".into()])],
+            at,
+        )
+        .await
+        .map_err(|e| format!("change_members failed: {e}"))?;
+    check(
+        member_ids(store, &t, &g.id).await? == [u2.clone()],
+        "Remove MUST remove only the named members",
+    )?;
+    let of_u2 = store
+        .groups_of(&t, &u2)
+        .await
+        .map_err(|e| format!("groups_of failed: {e}"))?;
+    check(
+        of_u2.len() == 1 && of_u2[0].id == g.id && of_u2[0].display.as_deref() == Some("Sales"),
+        "groups_of MUST list the groups of a member with their displayName",
+    )?;
+
+    let mut outer = group("All");
+    outer.members = vec![member(&g.id, ResourceKind::Group)];
+    let outer = store
+        .create(&t, outer)
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    let of_g = store
+        .groups_of(&t, &g.id)
+        .await
+        .map_err(|e| format!("groups_of failed: {e}"))?;
+    check(
+        of_g.len() == 1 && of_g[0].id == outer.id,
+        "groups MUST be able to contain groups",
+    )?;
+    let kinds = store
+        .members(&t, &outer.id)
+        .await
+        .map_err(|e| format!("members failed: {e}"))?;
+    check(
+        kinds == [member(&g.id, ResourceKind::Group)],
+        "members MUST keep each member's kind",
+    )?;
+
+    let mut found = store
+        .existing(&t, &[u1.clone(), g.id.clone(), "nope".into()])
+        .await
+        .map_err(|e| format!("existing failed: {e}"))?;
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut expected = vec![user_member(&u1), member(&g.id, ResourceKind::Group)];
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    check(
+        found == expected,
+        "existing MUST report live resources with their kind",
+    )?;
+    let foreign = store.existing(&other, std::slice::from_ref(&u1)).await;
+    check(
+        foreign.is_ok_and(|f| f.is_empty()),
+        "existing MUST NOT see other tenants' resources",
+    )?;
+
+    let current = store
+        .get(&t, ResourceKind::Group, &g.id)
+        .await
+        .map_err(|e| format!("get failed: {e}"))?
+        .ok_or("the group vanished")?;
+    let keep = Replacement {
+        external_id: None,
+        unique_key: None,
+        attributes: current.attributes.clone(),
+        members: None,
+        modified: at,
+    };
+    store
+        .replace(
+            &t,
+            ResourceKind::Group,
+            &g.id,
+            current.version,
+            keep.clone(),
+        )
+        .await
+        .map_err(|e| format!("replace failed: {e}"))?;
+    check(
+        member_ids(store, &t, &g.id).await? == [u2.clone()],
+        "replace without members MUST keep them",
+    )?;
+    let swap = Replacement {
+        members: Some(vec![user_member(&u3)]),
+        ..keep
+    };
+    store
+        .replace(&t, ResourceKind::Group, &g.id, current.version + 1, swap)
+        .await
+        .map_err(|e| format!("replace failed: {e}"))?;
+    check(
+        member_ids(store, &t, &g.id).await? == [u3.clone()],
+        "replace with members MUST replace them all",
+    )?;
+
+    store
+        .delete(&t, ResourceKind::User, &u3, None, at)
+        .await
+        .map_err(|e| format!("delete failed: {e}"))?;
+    check(
+        member_ids(store, &t, &g.id).await?.is_empty(),
+        "a deleted user MUST leave its groups",
+    )?;
+    store
+        .delete(&t, ResourceKind::Group, &g.id, None, at)
+        .await
+        .map_err(|e| format!("delete failed: {e}"))?;
+    let of_outer = store
+        .members(&t, &outer.id)
+        .await
+        .map_err(|e| format!("members failed: {e}"))?;
+    check(of_outer.is_empty(), "a deleted group MUST leave its groups")?;
+    check(
+        matches!(store.members(&t, &g.id).await, Err(StoreError::NotFound)),
+        "members of a deleted group MUST be NotFound",
+    )?;
+    let unknown = store
+        .change_members(&t, "no-such-group", None, &[MemberChange::RemoveAll], at)
+        .await;
+    check(
+        matches!(unknown, Err(StoreError::NotFound)),
+        "change_members on an unknown group MUST be NotFound",
     )?;
     Ok(())
 }

@@ -11,8 +11,8 @@ use scim_schema::AttributeType;
 use serde_json::Value;
 
 use crate::model::{
-    Credential, NewCredential, NewResource, NewTenant, Page, Query, Replacement, ResourceKind,
-    SortOrder, StoredResource, Tenant, TenantId,
+    Credential, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page, Query,
+    Replacement, ResourceKind, SortOrder, StoredResource, Tenant, TenantId,
 };
 use crate::ports::{ResourceStore, StoreError, TenantStore};
 
@@ -29,6 +29,25 @@ struct State {
     tenants: Vec<Tenant>,
     credentials: HashMap<String, Credential>,
     resources: HashMap<String, Row>,
+    /// Group id -> members, in the order they were added.
+    members: HashMap<String, Vec<Member>>,
+}
+
+impl State {
+    fn live_mut(&mut self, tenant: &TenantId, kind: ResourceKind, id: &str) -> Option<&mut Row> {
+        self.resources.get_mut(id).filter(|row| {
+            row.tenant == *tenant && row.resource.kind == kind && row.deleted.is_none()
+        })
+    }
+
+    fn add_members(&mut self, group_id: &str, members: &[Member]) {
+        let list = self.members.entry(group_id.to_owned()).or_default();
+        for m in members {
+            if !list.iter().any(|x| x.id == m.id) {
+                list.push(m.clone());
+            }
+        }
+    }
 }
 
 /// Every storage port, in memory, behind one mutex. Soft-deleted rows are
@@ -77,6 +96,9 @@ impl ResourceStore for MemoryStore {
             created: new.created,
             last_modified: new.created,
         };
+        if new.kind == ResourceKind::Group {
+            state.add_members(&new.id, &new.members);
+        }
         state.resources.insert(
             new.id,
             Row {
@@ -205,7 +227,103 @@ impl ResourceStore for MemoryStore {
         row.resource.attributes = replacement.attributes;
         row.resource.last_modified = replacement.modified;
         row.resource.version += 1;
-        Ok(row.resource.clone())
+        let stored = row.resource.clone();
+        if let Some(members) = replacement.members {
+            state.members.remove(id);
+            state.add_members(id, &members);
+        }
+        Ok(stored)
+    }
+
+    async fn change_members(
+        &self,
+        tenant: &TenantId,
+        group_id: &str,
+        expected_version: Option<u64>,
+        changes: &[MemberChange],
+        modified: DateTime<Utc>,
+    ) -> Result<StoredResource, StoreError> {
+        let mut state = self.lock();
+        let row = state
+            .live_mut(tenant, ResourceKind::Group, group_id)
+            .ok_or(StoreError::NotFound)?;
+        if expected_version.is_some_and(|v| v != row.resource.version) {
+            return Err(StoreError::VersionMismatch);
+        }
+        row.resource.version += 1;
+        row.resource.last_modified = modified;
+        let stored = row.resource.clone();
+        for change in changes {
+            match change {
+                MemberChange::Add(members) => state.add_members(group_id, members),
+                MemberChange::Remove(ids) => {
+                    if let Some(list) = state.members.get_mut(group_id) {
+                        list.retain(|m| !ids.contains(&m.id));
+                    }
+                }
+                MemberChange::RemoveAll => {
+                    state.members.remove(group_id);
+                }
+            }
+        }
+        Ok(stored)
+    }
+
+    async fn members(&self, tenant: &TenantId, group_id: &str) -> Result<Vec<Member>, StoreError> {
+        let mut state = self.lock();
+        state
+            .live_mut(tenant, ResourceKind::Group, group_id)
+            .ok_or(StoreError::NotFound)?;
+        Ok(state.members.get(group_id).cloned().unwrap_or_default())
+    }
+
+    async fn groups_of(
+        &self,
+        tenant: &TenantId,
+        member_id: &str,
+    ) -> Result<Vec<GroupRef>, StoreError> {
+        let state = self.lock();
+        let mut groups: Vec<(&Row, GroupRef)> = state
+            .members
+            .iter()
+            .filter(|(_, list)| list.iter().any(|m| m.id == member_id))
+            .filter_map(|(group_id, _)| state.resources.get(group_id))
+            .filter(|row| row.tenant == *tenant && row.deleted.is_none())
+            .map(|row| {
+                let display = row
+                    .resource
+                    .attributes
+                    .get("displayName")
+                    .and_then(Value::as_str);
+                (
+                    row,
+                    GroupRef {
+                        id: row.resource.id.clone(),
+                        display: display.map(str::to_owned),
+                    },
+                )
+            })
+            .collect();
+        groups.sort_by(|(a, _), (b, _)| {
+            a.resource
+                .created
+                .cmp(&b.resource.created)
+                .then(a.resource.id.cmp(&b.resource.id))
+        });
+        Ok(groups.into_iter().map(|(_, g)| g).collect())
+    }
+
+    async fn existing(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Member>, StoreError> {
+        let state = self.lock();
+        Ok(ids
+            .iter()
+            .filter_map(|id| state.resources.get(id))
+            .filter(|row| row.tenant == *tenant && row.deleted.is_none())
+            .map(|row| Member {
+                id: row.resource.id.clone(),
+                kind: row.resource.kind,
+            })
+            .collect())
     }
 
     async fn delete(
@@ -230,6 +348,10 @@ impl ResourceStore for MemoryStore {
         row.deleted = Some(at);
         row.resource.version += 1;
         row.resource.last_modified = at;
+        state.members.remove(id);
+        for list in state.members.values_mut() {
+            list.retain(|m| m.id != id);
+        }
         Ok(())
     }
 }

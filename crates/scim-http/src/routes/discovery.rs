@@ -33,7 +33,7 @@ pub(crate) async fn service_provider_config(
 
 /// The resource types served, in the order of `/ResourceTypes`.
 fn resource_types(state: &AppState) -> Vec<&scim_schema::ResourceType> {
-    vec![state.users.resource_type()]
+    vec![state.users.resource_type(), state.groups.resource_type()]
 }
 
 fn with_meta(mut body: Value, resource_type: &str, location: String) -> Value {

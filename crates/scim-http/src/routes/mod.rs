@@ -1,27 +1,35 @@
 //! The route table.
 
 mod discovery;
-mod users;
+mod resources;
 
-use axum::Router;
 use axum::middleware;
 use axum::routing::get;
-use scim_core::{Error, ErrorKind};
+use axum::{Extension, Router};
+use scim_core::{Error, ErrorKind, ResourceKind};
 
 use crate::error::{ApiError, method_not_allowed};
 use crate::{AppState, auth};
 
 /// Every SCIM route, relative to the base path.
 pub(crate) fn routes(state: AppState) -> Router {
-    let protected = Router::new()
-        .route("/Users", get(users::list).post(users::create))
-        .route(
-            "/Users/{id}",
-            get(users::get)
-                .delete(users::delete)
-                .put(users::replace)
-                .patch(not_implemented),
-        )
+    let kind_routes = |kind: ResourceKind| {
+        Router::new()
+            .route(
+                kind.endpoint(),
+                get(resources::list).post(resources::create),
+            )
+            .route(
+                &format!("{}/{{id}}", kind.endpoint()),
+                get(resources::get)
+                    .delete(resources::delete)
+                    .put(resources::replace)
+                    .patch(not_implemented),
+            )
+            .route_layer(Extension(kind))
+    };
+    let protected = kind_routes(ResourceKind::User)
+        .merge(kind_routes(ResourceKind::Group))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_bearer,

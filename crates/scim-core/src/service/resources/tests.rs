@@ -6,6 +6,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;
+use crate::model::GroupRef;
 use crate::ports::{MockClock, MockIdGenerator, MockResourceStore, SystemClock, UuidV7Ids};
 use crate::testing::MemoryStore;
 
@@ -211,6 +212,12 @@ async fn create_passes_the_folded_key_id_and_time_to_the_store() {
                 last_modified: r.created,
             })
         });
+    store.expect_groups_of().times(1).returning(|_, _| {
+        Ok(vec![GroupRef {
+            id: "g-1".into(),
+            display: Some("Sales".into()),
+        }])
+    });
     let svc = ResourceService::new(
         ResourceKind::User,
         Arc::new(store),
@@ -221,11 +228,26 @@ async fn create_passes_the_folded_key_id_and_time_to_the_store() {
         .create(&tenant("t"), json!({"userName": "Mixed@Case.org"}))
         .await
         .unwrap();
-    let rendered = svc.render(
-        &user,
-        Some("https://h/scim/v2/Users/id-1".into()),
-        &svc.projection(None, None),
-    );
+    // `groups` is read from the membership store once, for the default
+    // projection, and not at all when it is excluded (`times(1)` above).
+    let with_groups = svc
+        .render(
+            &tenant("t"),
+            &user,
+            Some("https://h/scim/v2"),
+            &svc.projection(None, None),
+        )
+        .await
+        .unwrap();
+    let rendered = svc
+        .render(
+            &tenant("t"),
+            &user,
+            Some("https://h/scim/v2"),
+            &svc.projection(None, Some("groups")),
+        )
+        .await
+        .unwrap();
     assert_eq!(
         rendered,
         json!({
@@ -240,6 +262,10 @@ async fn create_passes_the_folded_key_id_and_time_to_the_store() {
                 "version": "W/\"1\""
             }
         })
+    );
+    assert_eq!(
+        with_groups["groups"],
+        json!([{"value": "g-1", "$ref": "https://h/scim/v2/Groups/g-1", "display": "Sales", "type": "direct"}])
     );
 }
 
@@ -333,10 +359,21 @@ async fn render_hides_never_returned_and_applies_the_projection() {
         )
         .await
         .unwrap();
-    let full = svc.render(&user, None, &svc.projection(None, None));
+    let full = svc
+        .render(&tenant("t"), &user, None, &svc.projection(None, None))
+        .await
+        .unwrap();
     assert!(full.get("password").is_none());
     assert_eq!(full["title"], "Engineer");
-    let slim = svc.render(&user, None, &svc.projection(Some("userName"), None));
+    let slim = svc
+        .render(
+            &tenant("t"),
+            &user,
+            None,
+            &svc.projection(Some("userName"), None),
+        )
+        .await
+        .unwrap();
     assert_eq!(slim.as_object().unwrap().len(), 3, "{slim}");
     assert_eq!(slim["id"], user.id.as_str());
     assert_eq!(slim["userName"], "ann");

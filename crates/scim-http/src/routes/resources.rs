@@ -1,8 +1,12 @@
-//! `/Users`: create, read, replace and delete.
+//! `/Users` and `/Groups`: create, list, read, replace and delete.
+//!
+//! The handlers serve every resource kind; the route table tells them
+//! which through an `Extension<ResourceKind>`.
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use scim_core::{ListRequest, parse_etag};
+use scim_core::{ListRequest, ResourceKind, ResourceService, parse_etag};
 use scim_schema::{ListResponse, Projection};
 use serde_json::Value;
 
@@ -11,33 +15,35 @@ use crate::error::ApiError;
 use crate::extract::{Authenticated, QueryParams, ScimJson};
 use crate::response::{ScimResponse, base_url};
 
-fn location(state: &AppState, headers: &HeaderMap, id: &str) -> String {
+fn location(state: &AppState, headers: &HeaderMap, kind: ResourceKind, id: &str) -> String {
     format!(
         "{}{}/{id}",
         base_url(&state.config, headers),
-        state.users.kind().endpoint()
+        kind.endpoint()
     )
 }
 
-fn projection(state: &AppState, params: &QueryParams) -> Projection {
-    state
-        .users
-        .projection(params.get("attributes"), params.get("excludedAttributes"))
+fn projection(service: &ResourceService, params: &QueryParams) -> Projection {
+    service.projection(params.get("attributes"), params.get("excludedAttributes"))
 }
 
-/// `POST /Users`: 201 with the stored user, `Location` and `ETag`.
+/// `POST /Users`, `POST /Groups`: 201 with the stored resource, `Location` and `ETag`.
 pub(crate) async fn create(
     State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
     params: QueryParams,
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
-    let user = state.users.create(&principal.tenant_id, body).await?;
-    let location = location(&state, &headers, &user.id);
-    let body = state
-        .users
-        .render(&user, Some(location.clone()), &projection(&state, &params));
+    let service = state.service(kind);
+    let tenant = &principal.tenant_id;
+    let user = service.create(tenant, body).await?;
+    let location = location(&state, &headers, kind, &user.id);
+    let base = base_url(&state.config, &headers);
+    let body = service
+        .render(tenant, &user, Some(&base), &projection(service, &params))
+        .await?;
     Ok(ScimResponse {
         status: StatusCode::CREATED,
         etag: Some(user.etag()),
@@ -46,10 +52,11 @@ pub(crate) async fn create(
     })
 }
 
-/// `GET /Users`: a page of the users matching `filter`, sorted by
+/// `GET /Users`, `GET /Groups`: a page of the resources matching `filter`, sorted by
 /// `sortBy`/`sortOrder`, from `startIndex`, at most `count` of them.
 pub(crate) async fn list(
     State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
     params: QueryParams,
@@ -71,16 +78,19 @@ pub(crate) async fn list(
         start_index,
         count,
     };
-    let page = state.users.list(&principal.tenant_id, &request).await?;
-    let projection = projection(&state, &params);
-    let resources: Vec<Value> = page
-        .resources
-        .iter()
-        .map(|user| {
-            let location = location(&state, &headers, &user.id);
-            state.users.render(user, Some(location), &projection)
-        })
-        .collect();
+    let service = state.service(kind);
+    let tenant = &principal.tenant_id;
+    let page = service.list(tenant, &request).await?;
+    let projection = projection(service, &params);
+    let base = base_url(&state.config, &headers);
+    let mut resources: Vec<Value> = Vec::with_capacity(page.resources.len());
+    for resource in &page.resources {
+        resources.push(
+            service
+                .render(tenant, resource, Some(&base), &projection)
+                .await?,
+        );
+    }
     let list = ListResponse::new(resources, page.total_results, start_index);
     let body = serde_json::to_value(&list).map_err(|e| {
         ApiError::from(scim_core::Error::new(
@@ -107,29 +117,33 @@ fn number(params: &QueryParams, name: &str) -> Result<Option<i64>, ApiError> {
         .transpose()
 }
 
-/// `GET /Users/{id}`: 200 with the user and its `ETag`, or 404.
+/// `GET /{kind}/{id}`: 200 with the resource and its `ETag`, or 404.
 pub(crate) async fn get(
     State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
     params: QueryParams,
     Path(id): Path<String>,
 ) -> Result<ScimResponse, ApiError> {
-    let user = state.users.get(&principal.tenant_id, &id).await?;
-    let location = location(&state, &headers, &user.id);
-    let mut response = ScimResponse::ok(state.users.render(
-        &user,
-        Some(location),
-        &projection(&state, &params),
-    ));
+    let service = state.service(kind);
+    let tenant = &principal.tenant_id;
+    let user = service.get(tenant, &id).await?;
+    let base = base_url(&state.config, &headers);
+    let mut response = ScimResponse::ok(
+        service
+            .render(tenant, &user, Some(&base), &projection(service, &params))
+            .await?,
+    );
     response.etag = Some(user.etag());
     Ok(response)
 }
 
-/// `PUT /Users/{id}`: 200 with the replaced user, 404, 409 on a taken
+/// `PUT /{kind}/{id}`: 200 with the replaced resource, 404, 409 on a taken
 /// `userName`, or 412 when `If-Match` names another version.
 pub(crate) async fn replace(
     State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
     params: QueryParams,
@@ -137,31 +151,32 @@ pub(crate) async fn replace(
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
     let expected = expected_version(&headers)?;
-    let user = state
-        .users
-        .replace(&principal.tenant_id, &id, body, expected)
-        .await?;
-    let location = location(&state, &headers, &user.id);
-    let mut response = ScimResponse::ok(state.users.render(
-        &user,
-        Some(location.clone()),
-        &projection(&state, &params),
-    ));
+    let service = state.service(kind);
+    let tenant = &principal.tenant_id;
+    let user = service.replace(tenant, &id, body, expected).await?;
+    let location = location(&state, &headers, kind, &user.id);
+    let base = base_url(&state.config, &headers);
+    let mut response = ScimResponse::ok(
+        service
+            .render(tenant, &user, Some(&base), &projection(service, &params))
+            .await?,
+    );
     response.etag = Some(user.etag());
     response.location = Some(location);
     Ok(response)
 }
 
-/// `DELETE /Users/{id}`: 204, 404, or 412 when `If-Match` names another version.
+/// `DELETE /{kind}/{id}`: 204, 404, or 412 when `If-Match` names another version.
 pub(crate) async fn delete(
     State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let expected = expected_version(&headers)?;
     state
-        .users
+        .service(kind)
         .delete(&principal.tenant_id, &id, expected)
         .await?;
     Ok(StatusCode::NO_CONTENT)
