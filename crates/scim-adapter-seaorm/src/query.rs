@@ -3,8 +3,8 @@
 //! Every query runs in the database: what cannot be translated is reported
 //! as `StoreError::Unsupported`, never evaluated in memory. Today the
 //! attributes with their own indexed columns are translated (`id`,
-//! `userName`, `externalId`, `meta.created`, `meta.lastModified`), combined
-//! with `and`, `or` and `not`.
+//! `userName`, `externalId`, `displayName`, `meta.created`,
+//! `meta.lastModified`), combined with `and`, `or` and `not`.
 
 use scim_core::ResourceKind;
 use scim_core::ports::StoreError;
@@ -23,6 +23,8 @@ pub(crate) enum Target {
     UserName,
     /// `externalId`: exact text, nullable.
     ExternalId,
+    /// `displayName`, stored folded in `display_key`, nullable.
+    DisplayName,
     /// `meta.created`, in microseconds.
     Created,
     /// `meta.lastModified`, in microseconds.
@@ -35,13 +37,19 @@ impl Target {
             Target::Id => Column::Id,
             Target::UserName => Column::UniqueKey,
             Target::ExternalId => Column::ExternalId,
+            Target::DisplayName => Column::DisplayKey,
             Target::Created => Column::CreatedAt,
             Target::LastModified => Column::UpdatedAt,
         }
     }
 
+    /// Whether the column holds folded (lowercase) values.
+    fn folded(self) -> bool {
+        matches!(self, Target::UserName | Target::DisplayName)
+    }
+
     fn nullable(self) -> bool {
-        matches!(self, Target::ExternalId)
+        matches!(self, Target::ExternalId | Target::DisplayName)
     }
 }
 
@@ -57,6 +65,7 @@ pub(crate) fn target(path: &AttrPath, kind: ResourceKind, schemas: &Schemas) -> 
         ("id", None) => Some(Target::Id),
         ("externalId", None) => Some(Target::ExternalId),
         ("userName", None) if kind == ResourceKind::User => Some(Target::UserName),
+        ("displayName", None) => Some(Target::DisplayName),
         ("meta", Some("created")) => Some(Target::Created),
         ("meta", Some("lastModified")) => Some(Target::LastModified),
         _ => None,
@@ -119,16 +128,13 @@ fn comparison(t: Target, op: CompareOp, value: &CompValue) -> Option<SimpleExpr>
                 CompareOp::Co | CompareOp::Sw | CompareOp::Ew => return None,
             })
         }
-        Target::Id | Target::UserName | Target::ExternalId => {
+        Target::Id | Target::UserName | Target::ExternalId | Target::DisplayName => {
             let CompValue::String(s) = value else {
                 return None;
             };
-            // userName is caseExact=false: compare folded values.
-            let s = if t == Target::UserName {
-                s.to_lowercase()
-            } else {
-                s.clone()
-            };
+            // userName and displayName are caseExact=false: compare folded values.
+            let folded = t.folded();
+            let s = if folded { s.to_lowercase() } else { s.clone() };
             Some(match op {
                 CompareOp::Eq => column.eq(s),
                 CompareOp::Ne => column.ne(s),

@@ -98,6 +98,12 @@ impl SeaOrmStore {
     }
 }
 
+/// The folded `displayName` stored for filtering, if it fits its column.
+fn display_key(attributes: &Map<String, Value>) -> Option<String> {
+    let folded = attributes.get("displayName")?.as_str()?.to_lowercase();
+    (folded.chars().count() <= 512).then_some(folded)
+}
+
 fn micros(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros()
 }
@@ -222,6 +228,7 @@ impl ResourceStore for SeaOrmStore {
             resource_type: Set(new.kind.as_str().to_owned()),
             external_id: Set(new.external_id.clone()),
             unique_key: Set(new.unique_key),
+            display_key: Set(display_key(&new.attributes)),
             data: Set(data),
             version: Set(1),
             created_at: Set(at),
@@ -333,6 +340,10 @@ impl ResourceStore for SeaOrmStore {
             .col_expr(
                 resource::Column::UniqueKey,
                 Expr::value(replacement.unique_key.clone()),
+            )
+            .col_expr(
+                resource::Column::DisplayKey,
+                Expr::value(display_key(&replacement.attributes)),
             )
             .col_expr(
                 resource::Column::UpdatedAt,

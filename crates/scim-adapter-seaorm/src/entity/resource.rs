@@ -13,6 +13,9 @@ pub(crate) struct Model {
     /// The folded unique attribute (e.g. lowercase `userName`); NULL once
     /// deleted, so that deleted rows never collide with live ones.
     pub(crate) unique_key: Option<String>,
+    /// The folded `displayName`, for filters and sorting; NULL when absent
+    /// or longer than the column.
+    pub(crate) display_key: Option<String>,
     /// The resource's attributes as JSON text, without `id` and `meta`.
     #[sea_orm(column_type = "Text")]
     pub(crate) data: String,

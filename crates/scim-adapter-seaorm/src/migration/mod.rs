@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 mod m0002_members;
+mod m0003_display_key;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_members::Migration),
+            Box::new(m0003_display_key::Migration),
         ]
     }
 }
