@@ -730,3 +730,46 @@ async fn groups_keep_members_and_users_show_their_groups() {
     .await;
     assert!(after.body.get("members").is_none(), "{}", after.body);
 }
+
+#[tokio::test]
+async fn search_posts_the_query_in_the_body() {
+    let app = app().await;
+    for name in ["smith.a", "smith.b", "jones"] {
+        send(
+            &app,
+            with_body(
+                request("POST", "/scim/v2/Users", Some("")),
+                &format!(r#"{{"userName":"{name}"}}"#),
+            ),
+        )
+        .await;
+    }
+    let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "attributes":["userName"],"filter":"userName sw \"smith\"","sortBy":"userName","sortOrder":"descending","startIndex":1,"count":10}"#;
+    let reply = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users/.search", Some("")), body),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["totalResults"], 2);
+    assert_eq!(reply.body["Resources"][0]["userName"], "smith.b");
+    assert!(reply.body["Resources"][0].get("meta").is_none());
+    let bad = send(
+        &app,
+        with_body(
+            request("POST", "/scim/v2/Users/.search", Some("")),
+            r#"{"count":"ten"}"#,
+        ),
+    )
+    .await;
+    assert_scim_error(&bad, StatusCode::BAD_REQUEST, Some("invalidSyntax"));
+    for (method, uri) in [
+        ("POST", "/scim/v2/Bulk"),
+        ("GET", "/scim/v2/Me"),
+        ("POST", "/scim/v2/.search"),
+    ] {
+        let reply = send(&app, with_body(request(method, uri, Some("")), "{}")).await;
+        assert_scim_error(&reply, StatusCode::NOT_IMPLEMENTED, None);
+    }
+}

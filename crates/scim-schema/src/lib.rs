@@ -43,7 +43,7 @@ pub use discovery::{
     ServiceProviderConfig, Supported,
 };
 pub use error::{ScimError, ScimType};
-pub use list::ListResponse;
+pub use list::{ListResponse, SearchRequest};
 pub use meta::Meta;
 pub use patch::{PatchOp, PatchOperation};
 pub use projection::Projection;

@@ -34,8 +34,45 @@ impl<T> ListResponse<T> {
     }
 }
 
+/// A query sent as the body of `POST .../.search` (RFC 7644 §3.4.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SearchRequest {
+    /// Should be `["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]`.
+    pub schemas: Vec<String>,
+    /// Attributes to return.
+    pub attributes: Vec<String>,
+    /// Attributes not to return.
+    pub excluded_attributes: Vec<String>,
+    /// The filter.
+    pub filter: Option<String>,
+    /// The attribute to sort by.
+    pub sort_by: Option<String>,
+    /// `ascending` or `descending`.
+    pub sort_order: Option<String>,
+    /// The 1-based index of the first result.
+    pub start_index: Option<i64>,
+    /// The most results to return.
+    pub count: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reads_the_rfc_search_request() {
+        let req: super::SearchRequest = serde_json::from_value(serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "attributes": ["displayName", "userName"],
+            "filter": "displayName sw \"smith\"",
+            "startIndex": 1,
+            "count": 10
+        }))
+        .unwrap();
+        assert_eq!(req.attributes, ["displayName", "userName"]);
+        assert_eq!(req.count, Some(10));
+        assert_eq!(req.sort_by, None);
+    }
+
     use super::*;
 
     #[test]

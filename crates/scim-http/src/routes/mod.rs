@@ -4,7 +4,7 @@ mod discovery;
 mod resources;
 
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{any, get, post};
 use axum::{Extension, Router};
 use scim_core::{Error, ErrorKind, ResourceKind};
 
@@ -20,6 +20,10 @@ pub(crate) fn routes(state: AppState) -> Router {
                 get(resources::list).post(resources::create),
             )
             .route(
+                &format!("{}/.search", kind.endpoint()),
+                post(resources::search),
+            )
+            .route(
                 &format!("{}/{{id}}", kind.endpoint()),
                 get(resources::get)
                     .delete(resources::delete)
@@ -30,6 +34,10 @@ pub(crate) fn routes(state: AppState) -> Router {
     };
     let protected = kind_routes(ResourceKind::User)
         .merge(kind_routes(ResourceKind::Group))
+        // Not offered yet: answered with a SCIM Error rather than a 404.
+        .route("/Bulk", post(not_implemented))
+        .route("/.search", post(not_implemented))
+        .route("/Me", any(not_implemented))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_bearer,

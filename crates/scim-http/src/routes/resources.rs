@@ -7,7 +7,7 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use scim_core::{ListRequest, ResourceKind, ResourceService, parse_etag};
-use scim_schema::{ListResponse, Projection};
+use scim_schema::{ListResponse, Projection, SearchRequest};
 use serde_json::Value;
 
 use crate::AppState;
@@ -52,8 +52,9 @@ pub(crate) async fn create(
     })
 }
 
-/// `GET /Users`, `GET /Groups`: a page of the resources matching `filter`, sorted by
-/// `sortBy`/`sortOrder`, from `startIndex`, at most `count` of them.
+/// `GET /Users`, `GET /Groups`: a page of the resources matching
+/// `filter`, sorted by `sortBy`/`sortOrder`, from `startIndex`, at most
+/// `count` of them.
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(kind): Extension<ResourceKind>,
@@ -61,28 +62,85 @@ pub(crate) async fn list(
     headers: HeaderMap,
     params: QueryParams,
 ) -> Result<ScimResponse, ApiError> {
+    let query = ListQuery {
+        filter: params.get("filter").map(str::to_owned),
+        sort_by: params.get("sortBy").map(str::to_owned),
+        sort_order: params.get("sortOrder").map(str::to_owned),
+        start_index: number(&params, "startIndex")?,
+        count: number(&params, "count")?,
+        attributes: params.get("attributes").map(str::to_owned),
+        excluded: params.get("excludedAttributes").map(str::to_owned),
+    };
+    respond_list(&state, kind, &principal.tenant_id, &headers, query).await
+}
+
+/// `POST /Users/.search`, `POST /Groups/.search`: the same as `GET` with
+/// the query in a SearchRequest body, so that filters stay out of URLs
+/// and logs (RFC 7644 §3.4.3).
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
+    Authenticated(principal): Authenticated,
+    headers: HeaderMap,
+    ScimJson(body): ScimJson,
+) -> Result<ScimResponse, ApiError> {
+    let request: SearchRequest = serde_json::from_value(body)
+        .map_err(|e| ApiError::invalid_syntax(format!("the body is not a SearchRequest: {e}")))?;
+    let join = |list: &[String]| (!list.is_empty()).then(|| list.join(","));
+    let query = ListQuery {
+        filter: request.filter,
+        sort_by: request.sort_by,
+        sort_order: request.sort_order,
+        start_index: request.start_index,
+        count: request.count,
+        attributes: join(&request.attributes),
+        excluded: join(&request.excluded_attributes),
+    };
+    let mut response = respond_list(&state, kind, &principal.tenant_id, &headers, query).await?;
+    response.status = StatusCode::OK;
+    Ok(response)
+}
+
+/// A list request from query parameters or a SearchRequest body.
+struct ListQuery {
+    filter: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    attributes: Option<String>,
+    excluded: Option<String>,
+}
+
+async fn respond_list(
+    state: &AppState,
+    kind: ResourceKind,
+    tenant: &scim_core::TenantId,
+    headers: &HeaderMap,
+    query: ListQuery,
+) -> Result<ScimResponse, ApiError> {
     let max = u64::from(state.config.max_results);
-    let start_index = match number(&params, "startIndex")? {
+    // RFC 7644 §3.4.2.4: startIndex below 1 means 1; a negative count means 0.
+    let start_index = match query.start_index {
         Some(n) if n > 1 => n.unsigned_abs(),
         _ => 1,
     };
-    let count = match number(&params, "count")? {
+    let count = match query.count {
         Some(n) if n < 0 => 0,
         Some(n) => n.unsigned_abs().min(max),
         None => max,
     };
     let request = ListRequest {
-        filter: params.get("filter").map(str::to_owned),
-        sort_by: params.get("sortBy").map(str::to_owned),
-        sort_order: params.get("sortOrder").map(str::to_owned),
+        filter: query.filter,
+        sort_by: query.sort_by,
+        sort_order: query.sort_order,
         start_index,
         count,
     };
     let service = state.service(kind);
-    let tenant = &principal.tenant_id;
     let page = service.list(tenant, &request).await?;
-    let projection = projection(service, &params);
-    let base = base_url(&state.config, &headers);
+    let projection = service.projection(query.attributes.as_deref(), query.excluded.as_deref());
+    let base = base_url(&state.config, headers);
     let mut resources: Vec<Value> = Vec::with_capacity(page.resources.len());
     for resource in &page.resources {
         resources.push(
