@@ -773,3 +773,17 @@ async fn search_posts_the_query_in_the_body() {
         assert_scim_error(&reply, StatusCode::NOT_IMPLEMENTED, None);
     }
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = app().await;
+    let reply = send(&app, empty(request("GET", "/scim/v2/Users/nope", None))).await;
+    let generated = reply.headers["x-request-id"].to_str().unwrap();
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+    let reply = send(
+        &app,
+        empty(request("GET", "/scim/v2/Users/nope", None).header("x-request-id", "idp-trace-42")),
+    )
+    .await;
+    assert_eq!(reply.headers["x-request-id"], "idp-trace-42");
+}
