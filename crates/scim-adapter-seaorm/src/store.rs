@@ -212,6 +212,40 @@ async fn insert_members<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Applies member deltas in order; each costs one or two statements.
+async fn apply_member_changes<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &TenantId,
+    group_id: &str,
+    changes: &[MemberChange],
+    at: i64,
+) -> Result<(), StoreError> {
+    for change in changes {
+        match change {
+            MemberChange::Add(members) => {
+                insert_members(conn, tenant, group_id, members, at).await?;
+            }
+            MemberChange::Remove(ids) if ids.is_empty() => {}
+            MemberChange::Remove(ids) => {
+                member::Entity::delete_many()
+                    .filter(member::Column::GroupId.eq(group_id))
+                    .filter(member::Column::MemberId.is_in(ids.iter().cloned()))
+                    .exec(conn)
+                    .await
+                    .map_err(backend)?;
+            }
+            MemberChange::RemoveAll => {
+                member::Entity::delete_many()
+                    .filter(member::Column::GroupId.eq(group_id))
+                    .exec(conn)
+                    .await
+                    .map_err(backend)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl ResourceStore for SeaOrmStore {
     async fn create(
@@ -372,6 +406,14 @@ impl ResourceStore for SeaOrmStore {
                         .map_err(backend)?;
                     insert_members(&txn, tenant, id, members, micros(replacement.modified)).await?;
                 }
+                apply_member_changes(
+                    &txn,
+                    tenant,
+                    id,
+                    &replacement.member_changes,
+                    micros(replacement.modified),
+                )
+                .await?;
                 txn.commit().await.map_err(backend)?;
                 to_resource(row)
             }
@@ -416,29 +458,7 @@ impl ResourceStore for SeaOrmStore {
             Some(_) => return Err(StoreError::VersionMismatch),
             None => return Err(StoreError::NotFound),
         };
-        for change in changes {
-            match change {
-                MemberChange::Add(members) => {
-                    insert_members(&txn, tenant, group_id, members, at).await?;
-                }
-                MemberChange::Remove(ids) if ids.is_empty() => {}
-                MemberChange::Remove(ids) => {
-                    member::Entity::delete_many()
-                        .filter(member::Column::GroupId.eq(group_id))
-                        .filter(member::Column::MemberId.is_in(ids.iter().cloned()))
-                        .exec(&txn)
-                        .await
-                        .map_err(backend)?;
-                }
-                MemberChange::RemoveAll => {
-                    member::Entity::delete_many()
-                        .filter(member::Column::GroupId.eq(group_id))
-                        .exec(&txn)
-                        .await
-                        .map_err(backend)?;
-                }
-            }
-        }
+        apply_member_changes(&txn, tenant, group_id, changes, at).await?;
         txn.commit().await.map_err(backend)?;
         to_resource(row)
     }

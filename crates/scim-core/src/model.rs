@@ -187,6 +187,9 @@ pub struct Replacement {
     /// For groups: the complete new member list, or `None` to keep the
     /// members as they are.
     pub members: Option<Vec<Member>>,
+    /// For groups: member deltas applied after `members`, in the same
+    /// transaction (a PATCH that changes attributes and members at once).
+    pub member_changes: Vec<MemberChange>,
     /// Time of the change; the new `lastModified`.
     pub modified: DateTime<Utc>,
 }

@@ -85,7 +85,9 @@ pub trait ResourceStore: Send + Sync {
     ) -> Result<Page, StoreError>;
 
     /// Replaces the attributes, `externalId` and unique key of a live
-    /// resource and sets its `lastModified` to `replacement.modified`, only
+    /// resource (and for groups `replacement.members`, then
+    /// `replacement.member_changes`, all in one transaction) and sets its
+    /// `lastModified` to `replacement.modified`, only
     /// if its stored version equals `expected_version`, checked atomically
     /// with the write; the version then grows by one.
     ///

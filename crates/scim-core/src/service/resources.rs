@@ -298,6 +298,7 @@ impl ResourceService {
                 unique_key,
                 attributes,
                 members,
+                member_changes: Vec::new(),
                 modified: self.clock.now(),
             };
             // The store re-checks the version read above atomically with the write.

@@ -391,6 +391,7 @@ fn replacement(user_name: &str, external_id: Option<&str>, modified: DateTime<Ut
         unique_key: new.unique_key,
         attributes: new.attributes,
         members: None,
+        member_changes: Vec::new(),
         modified,
     }
 }
@@ -709,6 +710,7 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
         unique_key: None,
         attributes: current.attributes.clone(),
         members: None,
+        member_changes: Vec::new(),
         modified: at,
     };
     store
@@ -737,14 +739,45 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
         member_ids(store, &t, &g.id).await? == [u3.clone()],
         "replace with members MUST replace them all",
     )?;
+    let mut renamed = current.attributes.clone();
+    renamed.insert("displayName".into(), json!("Sales EMEA"));
+    let both = Replacement {
+        external_id: None,
+        unique_key: None,
+        attributes: renamed,
+        members: None,
+        member_changes: vec![
+            MemberChange::Add(vec![user_member(&u1)]),
+            MemberChange::Remove(vec![u3.clone()]),
+        ],
+        modified: at,
+    };
+    store
+        .replace(&t, ResourceKind::Group, &g.id, current.version + 2, both)
+        .await
+        .map_err(|e| format!("replace failed: {e}"))?;
+    check(
+        member_ids(store, &t, &g.id).await? == [u1.clone()],
+        "replace MUST apply member changes with the attributes",
+    )?;
+    store
+        .change_members(
+            &t,
+            &g.id,
+            None,
+            &[MemberChange::Add(vec![user_member(&u3)])],
+            at,
+        )
+        .await
+        .map_err(|e| format!("change_members failed: {e}"))?;
 
     store
         .delete(&t, ResourceKind::User, &u3, None, at)
         .await
         .map_err(|e| format!("delete failed: {e}"))?;
     check(
-        member_ids(store, &t, &g.id).await?.is_empty(),
-        "a deleted user MUST leave its groups",
+        member_ids(store, &t, &g.id).await? == [u1.clone()],
+        "a deleted user MUST leave its groups, and only it",
     )?;
     store
         .delete(&t, ResourceKind::Group, &g.id, None, at)

@@ -40,6 +40,22 @@ impl State {
         })
     }
 
+    fn apply_member_changes(&mut self, group_id: &str, changes: &[MemberChange]) {
+        for change in changes {
+            match change {
+                MemberChange::Add(members) => self.add_members(group_id, members),
+                MemberChange::Remove(ids) => {
+                    if let Some(list) = self.members.get_mut(group_id) {
+                        list.retain(|m| !ids.contains(&m.id));
+                    }
+                }
+                MemberChange::RemoveAll => {
+                    self.members.remove(group_id);
+                }
+            }
+        }
+    }
+
     fn add_members(&mut self, group_id: &str, members: &[Member]) {
         let list = self.members.entry(group_id.to_owned()).or_default();
         for m in members {
@@ -232,6 +248,7 @@ impl ResourceStore for MemoryStore {
             state.members.remove(id);
             state.add_members(id, &members);
         }
+        state.apply_member_changes(id, &replacement.member_changes);
         Ok(stored)
     }
 
@@ -253,19 +270,7 @@ impl ResourceStore for MemoryStore {
         row.resource.version += 1;
         row.resource.last_modified = modified;
         let stored = row.resource.clone();
-        for change in changes {
-            match change {
-                MemberChange::Add(members) => state.add_members(group_id, members),
-                MemberChange::Remove(ids) => {
-                    if let Some(list) = state.members.get_mut(group_id) {
-                        list.retain(|m| !ids.contains(&m.id));
-                    }
-                }
-                MemberChange::RemoveAll => {
-                    state.members.remove(group_id);
-                }
-            }
-        }
+        state.apply_member_changes(group_id, changes);
         Ok(stored)
     }
 
