@@ -415,3 +415,117 @@ async fn group_membership_on_sqlite() {
     assert_eq!(members, [users[0].as_str()]);
     server.stop().await;
 }
+
+/// The PATCH requests Microsoft Entra ID sends for a mover and a leaver,
+/// and for group membership, against the real server on SQLite.
+#[tokio::test]
+async fn entra_style_patches_on_sqlite() {
+    let server = TestServer::start().await;
+    let http = server.client();
+    let send = |method: reqwest::Method, path: String, body: String| {
+        http.request(method, server.url(&path))
+            .bearer_auth(&server.token)
+            .header(CONTENT_TYPE, SCIM_JSON)
+            .body(body)
+            .send()
+    };
+    let (_, _, manager) = json_of(
+        send(
+            reqwest::Method::POST,
+            "/Users".into(),
+            r#"{"userName":"boss@contoso.com"}"#.into(),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    let (status, _, user) = json_of(
+        send(
+            reqwest::Method::POST,
+            "/Users".into(),
+            r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"mover@contoso.com","active":true,"displayName":"Mo Ver","emails":[{"primary":true,"type":"work","value":"mover@contoso.com"}],"name":{"givenName":"Mo","familyName":"Ver"}}"#.into(),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let uid = user["id"].as_str().unwrap().to_owned();
+    let mover = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+            {{"op":"Replace","path":"displayName","value":"Mo Ved"}},
+            {{"op":"Replace","path":"emails[type eq \"work\"].value","value":"moved@contoso.com"}},
+            {{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Finance"}},
+            {{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"{}"}}
+        ]}}"#,
+        manager["id"].as_str().unwrap()
+    );
+    let (status, headers, patched) = json_of(
+        send(reqwest::Method::PATCH, format!("/Users/{uid}"), mover)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(headers[ETAG], "W/\"2\"");
+    assert_eq!(patched["displayName"], "Mo Ved");
+    assert_eq!(patched["emails"][0]["value"], "moved@contoso.com");
+    let enterprise = &patched["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"];
+    assert_eq!(enterprise["department"], "Finance");
+    assert_eq!(enterprise["manager"]["value"], manager["id"]);
+
+    let (status, _, group) = json_of(
+        send(
+            reqwest::Method::POST,
+            "/Groups".into(),
+            r#"{"displayName":"Finance"}"#.into(),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let gid = group["id"].as_str().unwrap().to_owned();
+    let add = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{{"op":"Add","path":"members","value":[{{"value":"{uid}"}}]}}]}}"#
+    );
+    let (status, _, _) = json_of(
+        send(reqwest::Method::PATCH, format!("/Groups/{gid}"), add)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let leaver = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}"#;
+    let (status, _, left) = json_of(
+        send(
+            reqwest::Method::PATCH,
+            format!("/Users/{uid}"),
+            leaver.into(),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{left}");
+    assert_eq!(left["active"], false);
+    assert_eq!(
+        left["groups"][0]["value"],
+        gid.as_str(),
+        "deactivation keeps memberships"
+    );
+
+    let remove = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{{"op":"Remove","path":"members[value eq \"{uid}\"]"}}]}}"#
+    );
+    let (status, _, group) = json_of(
+        send(reqwest::Method::PATCH, format!("/Groups/{gid}"), remove)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{group}");
+    assert!(group.get("members").is_none(), "{group}");
+    server.stop().await;
+}

@@ -305,7 +305,7 @@ async fn unknown_routes_and_methods_answer_scim_errors() {
     assert_scim_error(&reply, StatusCode::NOT_FOUND, None);
     let reply = send(&app, empty(request("POST", "/scim/v2/Users/abc", None))).await;
     assert_scim_error(&reply, StatusCode::METHOD_NOT_ALLOWED, None);
-    let reply = send(&app, empty(request("PATCH", "/scim/v2/Users/abc", None))).await;
+    let reply = send(&app, empty(request("POST", "/scim/v2/Bulk", None))).await;
     assert_scim_error(&reply, StatusCode::NOT_IMPLEMENTED, None);
 }
 
@@ -324,7 +324,7 @@ async fn service_provider_config_needs_no_token() {
         json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"])
     );
     assert_eq!(reply.body["etag"]["supported"], true);
-    assert_eq!(reply.body["patch"]["supported"], false);
+    assert_eq!(reply.body["patch"]["supported"], true);
     assert_eq!(
         reply.body["authenticationSchemes"][0]["type"],
         "oauthbearertoken"
@@ -786,4 +786,88 @@ async fn every_response_carries_a_request_id() {
     )
     .await;
     assert_eq!(reply.headers["x-request-id"], "idp-trace-42");
+}
+
+#[tokio::test]
+async fn patch_deactivates_users_and_changes_members_as_entra_id_sends_them() {
+    let app = app().await;
+    let user = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users", Some("")), BJENSEN),
+    )
+    .await;
+    let uid = user.body["id"].as_str().unwrap().to_owned();
+    let uri = format!("/scim/v2/Users/{uid}");
+    let deactivate = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}"#;
+    let patched = send(
+        &app,
+        with_body(request("PATCH", &uri, Some("")), deactivate),
+    )
+    .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    assert_eq!(patched.body["active"], false);
+    assert_eq!(patched.headers[header::ETAG], "W/\"2\"");
+    // The same PATCH again changes nothing: same version.
+    let again = send(
+        &app,
+        with_body(request("PATCH", &uri, Some("")), deactivate),
+    )
+    .await;
+    assert_eq!(again.headers[header::ETAG], "W/\"2\"");
+    // Deactivated users stay readable.
+    let read = send(&app, empty(request("GET", &uri, None))).await;
+    assert_eq!(read.body["active"], false);
+
+    let group = send(
+        &app,
+        with_body(
+            request("POST", "/scim/v2/Groups", Some("")),
+            r#"{"displayName":"Sales"}"#,
+        ),
+    )
+    .await;
+    let guri = format!("/scim/v2/Groups/{}", group.body["id"].as_str().unwrap());
+    let add = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{{"op":"Add","path":"members","value":[{{"value":"{uid}"}}]}}]}}"#
+    );
+    let added = send(&app, with_body(request("PATCH", &guri, Some("")), &add)).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert_eq!(added.body["members"][0]["value"], uid.as_str());
+    let remove = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{{"op":"Remove","path":"members","value":[{{"value":"{uid}"}}]}}]}}"#
+    );
+    let removed = send(&app, with_body(request("PATCH", &guri, Some("")), &remove)).await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    assert!(removed.body.get("members").is_none(), "{}", removed.body);
+
+    let unknown_member =
+        r#"{"Operations":[{"op":"add","path":"members","value":[{"value":"nobody"}]}]}"#;
+    let reply = send(
+        &app,
+        with_body(request("PATCH", &guri, Some("")), unknown_member),
+    )
+    .await;
+    assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("invalidValue"));
+    let no_target = r#"{"Operations":[{"op":"replace","path":"emails[value co \"nope\"].display","value":"x"}]}"#;
+    let reply = send(&app, with_body(request("PATCH", &uri, Some("")), no_target)).await;
+    assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("noTarget"));
+    let read_only = r#"{"Operations":[{"op":"replace","path":"id","value":"other"}]}"#;
+    let reply = send(&app, with_body(request("PATCH", &uri, Some("")), read_only)).await;
+    assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("mutability"));
+    let not_a_patch = r#"{"op":"replace"}"#;
+    let reply = send(
+        &app,
+        with_body(request("PATCH", &uri, Some("")), not_a_patch),
+    )
+    .await;
+    assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("invalidSyntax"));
+    let stale = send(
+        &app,
+        with_body(
+            request("PATCH", &uri, Some("")).header(header::IF_MATCH, "W/\"1\""),
+            deactivate,
+        ),
+    )
+    .await;
+    assert_scim_error(&stale, StatusCode::PRECONDITION_FAILED, None);
 }

@@ -17,6 +17,7 @@ pub(crate) async fn service_provider_config(
     let mut config = ServiceProviderConfig::minimal(state.config.max_results);
     config.etag.supported = true;
     config.filter.supported = true;
+    config.patch.supported = true;
     config.sort.supported = true;
     let mut body = serde_json::to_value(&config).map_err(|e| {
         ApiError::from(scim_core::Error::new(

@@ -28,7 +28,7 @@ pub(crate) fn routes(state: AppState) -> Router {
                 get(resources::get)
                     .delete(resources::delete)
                     .put(resources::replace)
-                    .patch(not_implemented),
+                    .patch(resources::patch),
             )
             .route_layer(Extension(kind))
     };

@@ -224,6 +224,39 @@ pub(crate) async fn replace(
     Ok(response)
 }
 
+/// `PATCH /{kind}/{id}`: 200 with the patched resource, 404, 400 with the
+/// PATCH error's `scimType`, 409 on a taken `userName`, or 412 when
+/// `If-Match` names another version.
+pub(crate) async fn patch(
+    State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
+    Authenticated(principal): Authenticated,
+    headers: HeaderMap,
+    params: QueryParams,
+    Path(id): Path<String>,
+    ScimJson(body): ScimJson,
+) -> Result<ScimResponse, ApiError> {
+    let expected = expected_version(&headers)?;
+    let service = state.service(kind);
+    let tenant = &principal.tenant_id;
+    let resource = service.patch(tenant, &id, body, expected).await?;
+    let location = location(&state, &headers, kind, &resource.id);
+    let base = base_url(&state.config, &headers);
+    let mut response = ScimResponse::ok(
+        service
+            .render(
+                tenant,
+                &resource,
+                Some(&base),
+                &projection(service, &params),
+            )
+            .await?,
+    );
+    response.etag = Some(resource.etag());
+    response.location = Some(location);
+    Ok(response)
+}
+
 /// `DELETE /{kind}/{id}`: 204, 404, or 412 when `If-Match` names another version.
 pub(crate) async fn delete(
     State(state): State<AppState>,
