@@ -147,6 +147,24 @@ fn live(tenant: &TenantId, kind: ResourceKind) -> sea_orm::Condition {
         .add(resource::Column::DeletedAt.is_null())
 }
 
+/// The live resource `id`, at `expected_version` when one is given: the
+/// condition of every version-checked write.
+fn live_version(
+    tenant: &TenantId,
+    kind: ResourceKind,
+    id: &str,
+    expected_version: Option<u64>,
+) -> Result<sea_orm::Condition, StoreError> {
+    let condition = live(tenant, kind).add(resource::Column::Id.eq(id));
+    match expected_version {
+        None => Ok(condition),
+        // No stored version is that large: it cannot match.
+        Some(v) => i64::try_from(v)
+            .map(|v| condition.add(resource::Column::Version.eq(v)))
+            .map_err(|_| StoreError::VersionMismatch),
+    }
+}
+
 /// A live resource, read through `conn` (the pool or a transaction).
 async fn live_row<C: ConnectionTrait>(
     conn: &C,
@@ -357,9 +375,7 @@ impl ResourceStore for SeaOrmStore {
         expected_version: u64,
         replacement: Replacement,
     ) -> Result<StoredResource, StoreError> {
-        let Ok(version) = i64::try_from(expected_version) else {
-            return Err(StoreError::VersionMismatch);
-        };
+        let condition = live_version(tenant, kind, id, Some(expected_version))?;
         let data = serde_json::to_string(&replacement.attributes)
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
         let txn = self.db.begin().await.map_err(backend)?;
@@ -387,11 +403,7 @@ impl ResourceStore for SeaOrmStore {
                 resource::Column::Version,
                 Expr::col(resource::Column::Version).add(1),
             )
-            .filter(
-                live(tenant, kind)
-                    .add(resource::Column::Id.eq(id))
-                    .add(resource::Column::Version.eq(version)),
-            )
+            .filter(condition)
             .exec(&txn)
             .await
             .map_err(|e| classify(e, kind.unique_attribute().unwrap_or("id")))?;
@@ -431,13 +443,7 @@ impl ResourceStore for SeaOrmStore {
         modified: DateTime<Utc>,
     ) -> Result<StoredResource, StoreError> {
         let kind = ResourceKind::Group;
-        let mut condition = live(tenant, kind).add(resource::Column::Id.eq(group_id));
-        if let Some(version) = expected_version {
-            let Ok(version) = i64::try_from(version) else {
-                return Err(StoreError::VersionMismatch);
-            };
-            condition = condition.add(resource::Column::Version.eq(version));
-        }
+        let condition = live_version(tenant, kind, group_id, expected_version)?;
         let at = micros(modified);
         let txn = self.db.begin().await.map_err(backend)?;
         // The version bump comes first: it locks the group row, so that
@@ -561,13 +567,7 @@ impl ResourceStore for SeaOrmStore {
         expected_version: Option<u64>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut condition = live(tenant, kind).add(resource::Column::Id.eq(id));
-        if let Some(version) = expected_version {
-            let Ok(version) = i64::try_from(version) else {
-                return Err(StoreError::VersionMismatch);
-            };
-            condition = condition.add(resource::Column::Version.eq(version));
-        }
+        let condition = live_version(tenant, kind, id, expected_version)?;
         let txn = self.db.begin().await.map_err(backend)?;
         // One conditional write: the version check and the delete cannot be
         // separated by a concurrent change.

@@ -1,12 +1,11 @@
 //! Incoming values checked against their attribute definitions, and the
 //! case-insensitive object access the resource documents need.
 //!
-//! Values are type-checked as `scim_schema`'s POST/PUT validation does
-//! (strings also accept numbers, booleans also accept the strings `"True"`
-//! and `"False"` in any case, `dateTime`s must be RFC 3339), and returned
+//! Scalar values are type-checked by `scim_schema::AttributeType::coerce`,
+//! exactly as POST/PUT validation does, and complex values are returned
 //! with sub-attribute names in their canonical case.
 
-use scim_schema::{AttributeDef, AttributeType, Mutability, Strictness, datetime};
+use scim_schema::{AttributeDef, AttributeType, Mutability, Strictness};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
@@ -83,40 +82,6 @@ impl Normalizer {
         Ok(match (def.ty, value) {
             (_, Value::Null) => Value::Null,
             (_, Value::Array(_)) => return Err(wrong("a single value, not an array")),
-            (AttributeType::String | AttributeType::Reference, Value::String(s)) => {
-                Value::String(s)
-            }
-            (AttributeType::String | AttributeType::Reference, Value::Number(n)) => {
-                Value::String(n.to_string())
-            }
-            (AttributeType::String, _) => return Err(wrong("a string")),
-            (AttributeType::Reference, _) => return Err(wrong("a reference (a string)")),
-            (AttributeType::Binary, Value::String(s)) => Value::String(s),
-            (AttributeType::Binary, _) => {
-                return Err(wrong("base64-encoded binary (a string)"));
-            }
-            (AttributeType::Boolean, Value::Bool(b)) => Value::Bool(b),
-            (AttributeType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => {
-                Value::Bool(true)
-            }
-            (AttributeType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => {
-                Value::Bool(false)
-            }
-            (AttributeType::Boolean, _) => return Err(wrong("a boolean")),
-            (AttributeType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                Value::Number(n)
-            }
-            (AttributeType::Integer, _) => return Err(wrong("an integer")),
-            (AttributeType::Decimal, Value::Number(n)) => Value::Number(n),
-            (AttributeType::Decimal, _) => return Err(wrong("a number")),
-            (AttributeType::DateTime, Value::String(s)) if datetime::parse(&s).is_some() => {
-                Value::String(s)
-            }
-            (AttributeType::DateTime, _) => {
-                return Err(wrong(
-                    "a date and time in RFC 3339 form, e.g. 2011-05-13T04:42:34Z",
-                ));
-            }
             (AttributeType::Complex, Value::Object(fields)) => {
                 Value::Object(self.complex(def, fields, path)?)
             }
@@ -125,7 +90,7 @@ impl Normalizer {
                 fields.insert("value".to_owned(), scalar);
                 Value::Object(self.complex(def, fields, path)?)
             }
-            (AttributeType::Complex, _) => return Err(wrong("an object of sub-attributes")),
+            (ty, value) => ty.coerce(value).map_err(wrong)?,
         })
     }
 

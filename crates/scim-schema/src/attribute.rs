@@ -1,6 +1,7 @@
 //! The RFC 7643 §7 attribute model.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The data type of an attribute (RFC 7643 §2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -22,6 +23,59 @@ pub enum AttributeType {
     Reference,
     /// A set of sub-attributes.
     Complex,
+}
+
+impl AttributeType {
+    /// A value of this (non-complex) type in canonical form, converting what
+    /// identity providers send for it: numbers for strings and references,
+    /// `"True"`/`"False"` (any case) for booleans. `dateTime` values must be
+    /// RFC 3339. On a mismatch, says what was expected, e.g. `"a boolean"`;
+    /// complex values are for the caller to check sub-attribute by
+    /// sub-attribute.
+    ///
+    /// ```
+    /// use scim_schema::AttributeType;
+    /// use serde_json::json;
+    ///
+    /// assert_eq!(AttributeType::Boolean.coerce(json!("False")), Ok(json!(false)));
+    /// assert_eq!(AttributeType::String.coerce(json!(42)), Ok(json!("42")));
+    /// assert_eq!(AttributeType::Integer.coerce(json!(1.5)), Err("an integer"));
+    /// ```
+    pub fn coerce(self, value: Value) -> Result<Value, &'static str> {
+        match (self, value) {
+            (AttributeType::String | AttributeType::Reference, Value::String(s)) => {
+                Ok(Value::String(s))
+            }
+            (AttributeType::String | AttributeType::Reference, Value::Number(n)) => {
+                Ok(Value::String(n.to_string()))
+            }
+            (AttributeType::String, _) => Err("a string"),
+            (AttributeType::Reference, _) => Err("a reference (a string)"),
+            (AttributeType::Binary, Value::String(s)) => Ok(Value::String(s)),
+            (AttributeType::Binary, _) => Err("base64-encoded binary (a string)"),
+            (AttributeType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
+            (AttributeType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => {
+                Ok(Value::Bool(true))
+            }
+            (AttributeType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => {
+                Ok(Value::Bool(false))
+            }
+            (AttributeType::Boolean, _) => Err("a boolean"),
+            (AttributeType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
+                Ok(Value::Number(n))
+            }
+            (AttributeType::Integer, _) => Err("an integer"),
+            (AttributeType::Decimal, Value::Number(n)) => Ok(Value::Number(n)),
+            (AttributeType::Decimal, _) => Err("a number"),
+            (AttributeType::DateTime, Value::String(s)) if crate::datetime::parse(&s).is_some() => {
+                Ok(Value::String(s))
+            }
+            (AttributeType::DateTime, _) => {
+                Err("a date and time in RFC 3339 form, e.g. 2011-05-13T04:42:34Z")
+            }
+            (AttributeType::Complex, _) => Err("an object of sub-attributes"),
+        }
+    }
 }
 
 /// Whether and how an attribute can be modified (RFC 7643 §7).

@@ -5,7 +5,6 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::attribute::{AttributeDef, AttributeType, Mutability, SchemaDef};
-use crate::datetime;
 use crate::error::ScimType;
 use crate::resource_type::{ResourceType, split_urn};
 
@@ -441,46 +440,12 @@ impl Checker {
     ) -> Result<Option<Value>, ValidationError> {
         let wrong =
             |expected: &str| ValidationError::value(path, format!("{path} must be {expected}"));
-        let checked = match (def.ty, value) {
-            (_, Value::Null) => return Ok(None),
-            (AttributeType::String | AttributeType::Reference, Value::String(s)) => {
-                Value::String(s)
-            }
-            (AttributeType::String | AttributeType::Reference, Value::Number(n)) => {
-                Value::String(n.to_string())
-            }
-            (AttributeType::String, _) => return Err(wrong("a string")),
-            (AttributeType::Reference, _) => return Err(wrong("a reference (a string)")),
-            (AttributeType::Binary, Value::String(s)) => Value::String(s),
-            (AttributeType::Binary, _) => return Err(wrong("base64-encoded binary (a string)")),
-            (AttributeType::Boolean, Value::Bool(b)) => Value::Bool(b),
-            (AttributeType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => {
-                Value::Bool(true)
-            }
-            (AttributeType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => {
-                Value::Bool(false)
-            }
-            (AttributeType::Boolean, _) => return Err(wrong("a boolean")),
-            (AttributeType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                Value::Number(n)
-            }
-            (AttributeType::Integer, _) => return Err(wrong("an integer")),
-            (AttributeType::Decimal, Value::Number(n)) => Value::Number(n),
-            (AttributeType::Decimal, _) => return Err(wrong("a number")),
-            (AttributeType::DateTime, Value::String(s)) if datetime::parse(&s).is_some() => {
-                Value::String(s)
-            }
-            (AttributeType::DateTime, _) => {
-                return Err(wrong(
-                    "a date and time in RFC 3339 form, e.g. 2011-05-13T04:42:34Z",
-                ));
-            }
-            (AttributeType::Complex, Value::Object(fields)) => {
-                return self.complex(def, fields, path);
-            }
-            (AttributeType::Complex, _) => return Err(wrong("an object")),
-        };
-        Ok(Some(checked))
+        match (def.ty, value) {
+            (_, Value::Null) => Ok(None),
+            (AttributeType::Complex, Value::Object(fields)) => self.complex(def, fields, path),
+            (AttributeType::Complex, _) => Err(wrong("an object")),
+            (ty, value) => ty.coerce(value).map(Some).map_err(wrong),
+        }
     }
 
     fn complex(

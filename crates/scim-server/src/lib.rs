@@ -39,18 +39,7 @@ impl Server {
     /// Prepares everything that can fail before serving: storage,
     /// migrations, the default tenant and the listening socket.
     pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
-        let url = settings.database_url()?;
-        let store = SeaOrmStore::connect(&url).await.with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                settings.redacted_database_url()
-            )
-        })?;
-        store
-            .migrate()
-            .await
-            .context("cannot apply database migrations")?;
-
+        let store = open_and_migrate(settings).await?;
         let store_arc = Arc::new(store.clone());
         let clock = Arc::new(SystemClock);
         let ids = Arc::new(UuidV7Ids);
@@ -133,6 +122,13 @@ impl Server {
 /// Applies migrations and exits: for deployments that migrate as a step of
 /// their own.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_and_migrate(settings).await?;
+    store.close().await.context("cannot close the database")?;
+    Ok(())
+}
+
+/// Connects to the configured database and applies pending migrations.
+async fn open_and_migrate(settings: &Settings) -> anyhow::Result<SeaOrmStore> {
     let store = SeaOrmStore::connect(&settings.database_url()?)
         .await
         .with_context(|| {
@@ -145,6 +141,5 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         .migrate()
         .await
         .context("cannot apply database migrations")?;
-    store.close().await.context("cannot close the database")?;
-    Ok(())
+    Ok(store)
 }

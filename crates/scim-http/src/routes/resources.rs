@@ -6,7 +6,7 @@
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use scim_core::{ListRequest, ResourceKind, ResourceService, parse_etag};
+use scim_core::{ListRequest, ResourceKind, ResourceService, StoredResource, TenantId, parse_etag};
 use scim_schema::{ListResponse, Projection, SearchRequest};
 use serde_json::Value;
 
@@ -23,6 +23,30 @@ fn location(state: &AppState, headers: &HeaderMap, kind: ResourceKind, id: &str)
     )
 }
 
+/// One resource as a response: rendered with the request's projection,
+/// with its `ETag` and `Location`.
+async fn one(
+    state: &AppState,
+    kind: ResourceKind,
+    tenant: &TenantId,
+    headers: &HeaderMap,
+    params: &QueryParams,
+    status: StatusCode,
+    resource: &StoredResource,
+) -> Result<ScimResponse, ApiError> {
+    let service = state.service(kind);
+    let base = base_url(&state.config, headers);
+    let body = service
+        .render(tenant, resource, Some(&base), &projection(service, params))
+        .await?;
+    Ok(ScimResponse {
+        status,
+        body,
+        location: Some(location(state, headers, kind, &resource.id)),
+        etag: Some(resource.etag()),
+    })
+}
+
 fn projection(service: &ResourceService, params: &QueryParams) -> Projection {
     service.projection(params.get("attributes"), params.get("excludedAttributes"))
 }
@@ -36,20 +60,18 @@ pub(crate) async fn create(
     params: QueryParams,
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
-    let service = state.service(kind);
     let tenant = &principal.tenant_id;
-    let user = service.create(tenant, body).await?;
-    let location = location(&state, &headers, kind, &user.id);
-    let base = base_url(&state.config, &headers);
-    let body = service
-        .render(tenant, &user, Some(&base), &projection(service, &params))
-        .await?;
-    Ok(ScimResponse {
-        status: StatusCode::CREATED,
-        etag: Some(user.etag()),
-        body,
-        location: Some(location),
-    })
+    let created = state.service(kind).create(tenant, body).await?;
+    one(
+        &state,
+        kind,
+        tenant,
+        &headers,
+        &params,
+        StatusCode::CREATED,
+        &created,
+    )
+    .await
 }
 
 /// `GET /Users`, `GET /Groups`: a page of the resources matching
@@ -115,7 +137,7 @@ struct ListQuery {
 async fn respond_list(
     state: &AppState,
     kind: ResourceKind,
-    tenant: &scim_core::TenantId,
+    tenant: &TenantId,
     headers: &HeaderMap,
     query: ListQuery,
 ) -> Result<ScimResponse, ApiError> {
@@ -184,17 +206,18 @@ pub(crate) async fn get(
     params: QueryParams,
     Path(id): Path<String>,
 ) -> Result<ScimResponse, ApiError> {
-    let service = state.service(kind);
     let tenant = &principal.tenant_id;
-    let user = service.get(tenant, &id).await?;
-    let base = base_url(&state.config, &headers);
-    let mut response = ScimResponse::ok(
-        service
-            .render(tenant, &user, Some(&base), &projection(service, &params))
-            .await?,
-    );
-    response.etag = Some(user.etag());
-    Ok(response)
+    let found = state.service(kind).get(tenant, &id).await?;
+    one(
+        &state,
+        kind,
+        tenant,
+        &headers,
+        &params,
+        StatusCode::OK,
+        &found,
+    )
+    .await
 }
 
 /// `PUT /{kind}/{id}`: 200 with the replaced resource, 404, 409 on a taken
@@ -209,19 +232,21 @@ pub(crate) async fn replace(
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
     let expected = expected_version(&headers)?;
-    let service = state.service(kind);
     let tenant = &principal.tenant_id;
-    let user = service.replace(tenant, &id, body, expected).await?;
-    let location = location(&state, &headers, kind, &user.id);
-    let base = base_url(&state.config, &headers);
-    let mut response = ScimResponse::ok(
-        service
-            .render(tenant, &user, Some(&base), &projection(service, &params))
-            .await?,
-    );
-    response.etag = Some(user.etag());
-    response.location = Some(location);
-    Ok(response)
+    let replaced = state
+        .service(kind)
+        .replace(tenant, &id, body, expected)
+        .await?;
+    one(
+        &state,
+        kind,
+        tenant,
+        &headers,
+        &params,
+        StatusCode::OK,
+        &replaced,
+    )
+    .await
 }
 
 /// `PATCH /{kind}/{id}`: 200 with the patched resource, 404, 400 with the
@@ -237,24 +262,21 @@ pub(crate) async fn patch(
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
     let expected = expected_version(&headers)?;
-    let service = state.service(kind);
     let tenant = &principal.tenant_id;
-    let resource = service.patch(tenant, &id, body, expected).await?;
-    let location = location(&state, &headers, kind, &resource.id);
-    let base = base_url(&state.config, &headers);
-    let mut response = ScimResponse::ok(
-        service
-            .render(
-                tenant,
-                &resource,
-                Some(&base),
-                &projection(service, &params),
-            )
-            .await?,
-    );
-    response.etag = Some(resource.etag());
-    response.location = Some(location);
-    Ok(response)
+    let patched = state
+        .service(kind)
+        .patch(tenant, &id, body, expected)
+        .await?;
+    one(
+        &state,
+        kind,
+        tenant,
+        &headers,
+        &params,
+        StatusCode::OK,
+        &patched,
+    )
+    .await
 }
 
 /// `DELETE /{kind}/{id}`: 204, 404, or 412 when `If-Match` names another version.
