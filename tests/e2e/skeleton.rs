@@ -381,6 +381,23 @@ async fn group_membership_on_sqlite() {
     assert_eq!(group["members"].as_array().unwrap().len(), 2);
     let gid = group["id"].as_str().unwrap();
 
+    // Entra ID checks one membership without reading the member list.
+    let check = format!(r#"id eq "{gid}" and members[value eq "{}"]"#, users[0]);
+    let (status, _, found) = json_of(
+        http.get(server.url(&format!(
+            "/Groups?excludedAttributes=members&filter={}",
+            percent_encode(&check)
+        )))
+        .bearer_auth(&server.token)
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["totalResults"], 1);
+    assert!(found["Resources"][0].get("members").is_none());
+
     let (_, _, joiner) = json_of(
         http.get(server.url(&format!("/Users/{}", users[0])))
             .bearer_auth(&server.token)

@@ -4,15 +4,17 @@
 //! as `StoreError::Unsupported`, never evaluated in memory. Today the
 //! attributes with their own indexed columns are translated (`id`,
 //! `userName`, `externalId`, `displayName`, `meta.created`,
-//! `meta.lastModified`), combined with `and`, `or` and `not`.
+//! `meta.lastModified`) and a group's `members[value eq "id"]` (through the
+//! membership table), combined with `and`, `or` and `not`.
 
 use scim_core::ResourceKind;
 use scim_core::ports::StoreError;
 use scim_filter::{AttrPath, AttributeResolver, CompValue, CompareOp, Filter, Schemas};
-use sea_orm::sea_query::{Expr, LikeExpr, SimpleExpr};
+use sea_orm::sea_query::{Expr, LikeExpr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ExprTrait};
 
 use crate::entity::resource::Column;
+use crate::entity::{member, resource};
 
 /// The column an attribute path maps to, and how its values compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,8 +103,54 @@ pub(crate) fn condition(
             }
             c.add(compared)
         }
-        Filter::ValuePath { .. } => return Err(unsupported(filter)),
+        Filter::ValuePath {
+            attr,
+            filter: inner,
+        } => {
+            let is_members = kind == ResourceKind::Group
+                && attr.sub_attr.is_none()
+                && schemas
+                    .resolve_path(attr)
+                    .is_ok_and(|r| r.extension.is_none() && r.attribute.name == "members");
+            let mut ids = Vec::new();
+            if !is_members || !member_ids(inner, &mut ids) {
+                return Err(unsupported(filter));
+            }
+            // `members[value eq "id"]`: how Entra ID checks one membership
+            // without reading a group's members. Answered by the
+            // (group, member) index.
+            let subquery = Query::select()
+                .expr(Expr::val(1))
+                .from(member::Entity)
+                .and_where(
+                    Expr::col((member::Entity, member::Column::GroupId))
+                        .equals((resource::Entity, Column::Id)),
+                )
+                .and_where(Expr::col((member::Entity, member::Column::MemberId)).is_in(ids))
+                .to_owned();
+            Condition::all().add(Expr::exists(subquery))
+        }
     })
+}
+
+/// Collects the ids of `value eq "id"` filters joined by `or`; false for
+/// any other shape.
+fn member_ids(filter: &Filter, ids: &mut Vec<String>) -> bool {
+    match filter {
+        Filter::Or(a, b) => member_ids(a, ids) && member_ids(b, ids),
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::String(id),
+        } if path.schema.is_none()
+            && path.sub_attr.is_none()
+            && path.name.eq_ignore_ascii_case("value") =>
+        {
+            ids.push(id.clone());
+            true
+        }
+        _ => false,
+    }
 }
 
 fn unsupported(filter: &Filter) -> StoreError {

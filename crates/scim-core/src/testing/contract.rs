@@ -674,6 +674,25 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
         of_g.len() == 1 && of_g[0].id == outer.id,
         "groups MUST be able to contain groups",
     )?;
+    let mut containing = Query {
+        filter: Some(
+            scim_filter::parse(&format!(
+                r#"members[value eq "{}" or value eq "nobody"]"#,
+                g.id
+            ))
+            .map_err(|e| e.to_string())?,
+        ),
+        ..query(None, None, SortOrder::Ascending)?
+    };
+    containing.schemas = Arc::new(scim_filter::Schemas::group());
+    let found = store
+        .query(&t, ResourceKind::Group, &containing)
+        .await
+        .map_err(|e| format!("members[value eq] query failed: {e}"))?;
+    check(
+        found.total_results == 1 && found.resources[0].id == outer.id,
+        "members[value eq \"id\"] MUST find the groups with that member",
+    )?;
     let kinds = store
         .members(&t, &outer.id)
         .await

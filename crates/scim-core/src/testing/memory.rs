@@ -149,7 +149,9 @@ impl ResourceStore for MemoryStore {
         kind: ResourceKind,
         query: &Query,
     ) -> Result<Page, StoreError> {
-        let rows: Vec<StoredResource> = {
+        // Each live resource with what filters see: its representation,
+        // plus the members of groups.
+        let rows: Vec<(StoredResource, Value)> = {
             let state = self.lock();
             state
                 .resources
@@ -157,12 +159,21 @@ impl ResourceStore for MemoryStore {
                 .filter(|row| {
                     row.tenant == *tenant && row.resource.kind == kind && row.deleted.is_none()
                 })
-                .map(|row| row.resource.clone())
+                .map(|row| {
+                    let mut representation = row.resource.representation(None);
+                    if let Some(members) = state.members.get(&row.resource.id) {
+                        let list = members
+                            .iter()
+                            .map(|m| serde_json::json!({"value": m.id, "type": m.kind.as_str()}))
+                            .collect();
+                        representation.insert("members".to_owned(), Value::Array(list));
+                    }
+                    (row.resource.clone(), Value::Object(representation))
+                })
                 .collect()
         };
         let mut matching = Vec::with_capacity(rows.len());
-        for resource in rows {
-            let representation = Value::Object(resource.representation(None));
+        for (resource, representation) in rows {
             let keep = match &query.filter {
                 None => true,
                 Some(filter) => {
