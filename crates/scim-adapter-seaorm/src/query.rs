@@ -116,6 +116,10 @@ pub(crate) fn condition(
             if !is_members || !member_ids(inner, &mut ids) {
                 return Err(unsupported(filter));
             }
+            ids.retain(|id| crate::store::storable(id));
+            if ids.is_empty() {
+                return Ok(Condition::all().add(Expr::val(1).eq(0)));
+            }
             // `members[value eq "id"]`: how Entra ID checks one membership
             // without reading a group's members. Answered by the
             // (group, member) index.
@@ -180,6 +184,13 @@ fn comparison(t: Target, op: CompareOp, value: &CompValue) -> Option<SimpleExpr>
             let CompValue::String(s) = value else {
                 return None;
             };
+            if !crate::store::storable(s) {
+                // No stored key holds NUL: equal to nothing, unequal to all.
+                return Some(match op {
+                    CompareOp::Ne => column.is_not_null(),
+                    _ => Expr::val(1).eq(0),
+                });
+            }
             // userName and displayName are caseExact=false: compare folded values.
             let folded = t.folded();
             let s = if folded { s.to_lowercase() } else { s.clone() };

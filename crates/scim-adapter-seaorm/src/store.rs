@@ -101,7 +101,7 @@ impl SeaOrmStore {
 /// The folded `displayName` stored for filtering, if it fits its column.
 fn display_key(attributes: &Map<String, Value>) -> Option<String> {
     let folded = attributes.get("displayName")?.as_str()?.to_lowercase();
-    (folded.chars().count() <= 512).then_some(folded)
+    (folded.chars().count() <= 512 && storable(&folded)).then_some(folded)
 }
 
 fn micros(at: DateTime<Utc>) -> i64 {
@@ -147,6 +147,13 @@ fn live(tenant: &TenantId, kind: ResourceKind) -> sea_orm::Condition {
         .add(resource::Column::DeletedAt.is_null())
 }
 
+/// Whether `text` can be a stored key. PostgreSQL text cannot hold NUL,
+/// and the core never stores one in a key, so such input matches nothing
+/// (instead of failing in the driver).
+pub(crate) fn storable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
 /// The live resource `id`, at `expected_version` when one is given: the
 /// condition of every version-checked write.
 fn live_version(
@@ -155,6 +162,9 @@ fn live_version(
     id: &str,
     expected_version: Option<u64>,
 ) -> Result<sea_orm::Condition, StoreError> {
+    if !storable(id) {
+        return Err(StoreError::NotFound);
+    }
     let condition = live(tenant, kind).add(resource::Column::Id.eq(id));
     match expected_version {
         None => Ok(condition),
@@ -172,6 +182,9 @@ async fn live_row<C: ConnectionTrait>(
     kind: ResourceKind,
     id: &str,
 ) -> Result<Option<resource::Model>, StoreError> {
+    if !storable(id) {
+        return Ok(None);
+    }
     resource::Entity::find_by_id(id.to_owned())
         .filter(live(tenant, kind))
         .one(conn)
@@ -311,11 +324,8 @@ impl ResourceStore for SeaOrmStore {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Option<StoredResource>, StoreError> {
-        resource::Entity::find_by_id(id.to_owned())
-            .filter(live(tenant, kind))
-            .one(&self.db)
-            .await
-            .map_err(backend)?
+        live_row(&self.db, tenant, kind, id)
+            .await?
             .map(to_resource)
             .transpose()
     }
@@ -535,6 +545,7 @@ impl ResourceStore for SeaOrmStore {
     }
 
     async fn existing(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Member>, StoreError> {
+        let ids: Vec<&String> = ids.iter().filter(|id| storable(id)).collect();
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -544,7 +555,7 @@ impl ResourceStore for SeaOrmStore {
             .column(resource::Column::ResourceType)
             .filter(resource::Column::TenantId.eq(tenant.as_str()))
             .filter(resource::Column::DeletedAt.is_null())
-            .filter(resource::Column::Id.is_in(ids.iter().cloned()))
+            .filter(resource::Column::Id.is_in(ids.into_iter().cloned()))
             .into_tuple()
             .all(&self.db)
             .await

@@ -659,10 +659,17 @@ fn filter_error(err: scim_filter::Error) -> Error {
     Error::new(ErrorKind::InvalidFilter, err.to_string())
 }
 
+/// Checks a value that storage indexes: bounded in length, and free of
+/// NUL characters, which PostgreSQL cannot store in text.
 fn bounded<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
     if value.chars().count() > MAX_KEY_CHARS {
         return Err(Error::invalid_value(format!(
             "{name} is longer than {MAX_KEY_CHARS} characters"
+        )));
+    }
+    if value.contains('\0') {
+        return Err(Error::invalid_value(format!(
+            "{name} must not contain the NUL character"
         )));
     }
     Ok(value)

@@ -195,6 +195,45 @@ async fn reads_never_cross_tenants_or_kinds<S: ResourceStore + TenantStore>(
         matches!(unknown, Ok(None)),
         "get MUST return None for unknown ids",
     )?;
+    // Hostile ids and values are unknown, not backend failures.
+    let long = "x".repeat(10_000);
+    for hostile in [
+        "nul\0id",
+        "",
+        long.as_str(),
+        "'; DROP TABLE scim_resources; --",
+    ] {
+        let found = store.get(&a, ResourceKind::User, hostile).await;
+        check(
+            matches!(found, Ok(None)),
+            "get MUST return None for any unknown id, even a hostile one",
+        )?;
+        let deleted = store
+            .delete(&a, ResourceKind::User, hostile, None, now())
+            .await;
+        check(
+            matches!(deleted, Err(StoreError::NotFound)),
+            "delete MUST return NotFound for any unknown id, even a hostile one",
+        )?;
+        let members = store.existing(&a, &[hostile.to_owned()]).await;
+        check(
+            members.is_ok_and(|m| m.is_empty()),
+            "existing MUST ignore unknown ids",
+        )?;
+    }
+    for filter in [
+        r#"userName eq "is\u0000olated""#,
+        r#"externalId ne "\u0000""#,
+        r#"displayName sw "\u0000""#,
+        r#"id eq "\u0000""#,
+    ] {
+        let q = query(Some(filter), None, SortOrder::Ascending)?;
+        let found = store.query(&a, ResourceKind::User, &q).await;
+        check(
+            found.is_ok_and(|p| p.total_results == 0),
+            &format!("a filter value with NUL MUST match nothing stored, not fail: {filter}"),
+        )?;
+    }
     let foreign_delete = store
         .delete(&b, ResourceKind::User, &created.id, None, now())
         .await;

@@ -337,12 +337,14 @@ async fn replace_onto_a_taken_user_name_conflicts() {
 }
 
 #[tokio::test]
-async fn over_long_keys_are_invalid_values() {
+async fn over_long_or_nul_keys_are_invalid_values() {
     let svc = users(Arc::default());
     let long = "x".repeat(MAX_KEY_CHARS + 1);
     for body in [
         json!({"userName": long}),
         json!({"userName": "a", "externalId": long}),
+        json!({"userName": "nul\u{0}byte"}),
+        json!({"userName": "a", "externalId": "\u{0}"}),
     ] {
         let err = svc.create(&tenant("t"), body).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidValue);
