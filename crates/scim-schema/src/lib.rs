@@ -26,6 +26,7 @@
 
 mod attribute;
 pub mod builtin;
+mod bulk;
 pub mod datetime;
 mod discovery;
 mod error;
@@ -38,6 +39,7 @@ pub mod urn;
 mod validate;
 
 pub use attribute::{AttributeDef, AttributeType, Mutability, Returned, SchemaDef, Uniqueness};
+pub use bulk::{BulkOperation, BulkOperationResult, BulkRequest, BulkResponse};
 pub use discovery::{
     AuthenticationScheme, BulkSupport, FilterSupport, ResourceTypeDef, SchemaExtensionRef,
     ServiceProviderConfig, Supported,

@@ -431,3 +431,46 @@ async fn duplicate_policies_can_be_strict_or_always_return_the_existing() {
         .unwrap();
     assert_eq!(found.id, first.id);
 }
+
+#[tokio::test]
+async fn a_patch_that_changes_nothing_writes_nothing() {
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+    let stored = StoredResource {
+        id: "u-1".into(),
+        kind: ResourceKind::User,
+        external_id: None,
+        attributes: json!({
+            "schemas": [scim_schema::urn::USER],
+            "userName": "ann",
+            "active": false
+        })
+        .as_object()
+        .cloned()
+        .unwrap(),
+        version: 4,
+        created: at,
+        last_modified: at,
+    };
+    let mut store = MockResourceStore::new();
+    let found = stored.clone();
+    store
+        .expect_get()
+        .times(1)
+        .returning(move |_, _, _| Ok(Some(found.clone())));
+    // No expectation for replace or change_members: a write fails the test.
+    let svc = ResourceService::new(
+        ResourceKind::User,
+        Arc::new(store),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    );
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {"op": "Replace", "path": "active", "value": "False"},
+            {"op": "replace", "value": {"userName": "ann"}}
+        ]
+    });
+    let result = svc.patch(&tenant("t"), "u-1", body, Some(4)).await.unwrap();
+    assert_eq!(result, stored, "the version stays 4");
+}
