@@ -479,6 +479,26 @@ impl ResourceStore for SeaOrmStore {
         to_resource(row)
     }
 
+    async fn purge(
+        &self,
+        tenant: &TenantId,
+        deleted_before: DateTime<Utc>,
+        only: Option<String>,
+    ) -> Result<u64, StoreError> {
+        let mut delete = resource::Entity::delete_many()
+            .filter(resource::Column::TenantId.eq(tenant.as_str()))
+            .filter(resource::Column::DeletedAt.is_not_null())
+            .filter(resource::Column::DeletedAt.lte(micros(deleted_before)));
+        if let Some(id) = only {
+            if !storable(&id) {
+                return Ok(0);
+            }
+            delete = delete.filter(resource::Column::Id.eq(id));
+        }
+        let result = delete.exec(&self.db).await.map_err(backend)?;
+        Ok(result.rows_affected)
+    }
+
     async fn members(&self, tenant: &TenantId, group_id: &str) -> Result<Vec<Member>, StoreError> {
         if live_row(&self.db, tenant, ResourceKind::Group, group_id)
             .await?

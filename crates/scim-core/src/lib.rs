@@ -34,4 +34,4 @@ pub use model::{
     Principal, Query, Replacement, ResourceKind, SortOrder, StoredResource, Tenant, TenantId,
     parse_etag,
 };
-pub use service::{DuplicatePolicy, ListRequest, MAX_KEY_CHARS, ResourceService};
+pub use service::{DeleteMode, DuplicatePolicy, ListRequest, MAX_KEY_CHARS, ResourceService};

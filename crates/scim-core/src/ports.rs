@@ -135,6 +135,17 @@ pub trait ResourceStore: Send + Sync {
     /// Which of `ids` are live users or groups of the tenant, with their kind.
     async fn existing(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Member>, StoreError>;
 
+    /// Permanently removes resources of the tenant that were (soft-)deleted
+    /// at or before `deleted_before`, of every kind, or only the resource
+    /// `only` when given. Returns how many were removed. MUST NOT touch
+    /// live resources.
+    async fn purge(
+        &self,
+        tenant: &TenantId,
+        deleted_before: DateTime<Utc>,
+        only: Option<String>,
+    ) -> Result<u64, StoreError>;
+
     /// Deletes a live resource. With `expected_version`, the delete MUST
     /// happen only if the stored version equals it, checked atomically with
     /// the write ([`StoreError::VersionMismatch`] otherwise). MUST return

@@ -47,9 +47,22 @@ pub enum DuplicatePolicy {
     ReturnExisting,
 }
 
+/// What DELETE does to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeleteMode {
+    /// The record stays in storage, marked deleted: it answers 404, no
+    /// longer counts for uniqueness and leaves its groups; [`ResourceService::purge`]
+    /// removes it after a retention period.
+    #[default]
+    Soft,
+    /// The record is removed at once.
+    Hard,
+}
+
 /// The service for one resource kind (Users or Groups) of any tenant.
 pub struct ResourceService {
     kind: ResourceKind,
+    delete_mode: DeleteMode,
     duplicates: DuplicatePolicy,
     resource_type: ResourceType,
     schemas: Arc<scim_filter::Schemas>,
@@ -85,6 +98,7 @@ impl ResourceService {
         };
         ResourceService {
             kind,
+            delete_mode: DeleteMode::default(),
             duplicates: DuplicatePolicy::default(),
             schemas: Arc::new(filter_schemas(&resource_type)),
             resource_type,
@@ -99,6 +113,12 @@ impl ResourceService {
     pub fn with_resource_type(mut self, resource_type: ResourceType) -> Self {
         self.schemas = Arc::new(filter_schemas(&resource_type));
         self.resource_type = resource_type;
+        self
+    }
+
+    /// Chooses whether DELETE keeps the record (soft) or removes it (hard).
+    pub fn with_delete_mode(mut self, mode: DeleteMode) -> Self {
+        self.delete_mode = mode;
         self
     }
 
@@ -434,7 +454,22 @@ impl ResourceService {
         self.store
             .delete(tenant, self.kind, id, expected_version, at)
             .await
-            .map_err(|err| self.store_error(err, id))
+            .map_err(|err| self.store_error(err, id))?;
+        if self.delete_mode == DeleteMode::Hard {
+            self.store.purge(tenant, at, Some(id.to_owned())).await?;
+        }
+        Ok(())
+    }
+
+    /// Permanently removes the tenant's resources that were deleted more
+    /// than `retention` ago; returns how many.
+    pub async fn purge(
+        &self,
+        tenant: &TenantId,
+        retention: chrono::Duration,
+    ) -> Result<u64, Error> {
+        let before = self.clock.now() - retention;
+        Ok(self.store.purge(tenant, before, None).await?)
     }
 
     /// The projection for the `attributes` and `excludedAttributes`

@@ -35,6 +35,7 @@ where
     replace_is_conditional_and_keeps_keys_unique(store).await?;
     delete_is_conditional_and_frees_the_unique_key(store).await?;
     memberships_change_as_deltas_and_end_with_their_resources(store).await?;
+    purge_removes_only_old_deleted_resources(store).await?;
     tenants_and_credentials(store).await?;
     Ok(())
 }
@@ -596,6 +597,70 @@ async fn delete_is_conditional_and_frees_the_unique_key<S: ResourceStore + Tenan
         matches!(missing, Err(StoreError::NotFound)),
         "delete MUST return NotFound for unknown ids",
     )?;
+    Ok(())
+}
+
+async fn purge_removes_only_old_deleted_resources<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let other = tenant(store).await?;
+    let base = now();
+    let mut ids = Vec::new();
+    for name in ["old", "recent", "live"] {
+        let u = store
+            .create(&t, user(name, None))
+            .await
+            .map_err(|e| format!("create failed: {e}"))?;
+        ids.push(u.id);
+    }
+    let foreign = store
+        .create(&other, user("old", None))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    for (id, tenant_id, at) in [
+        (&ids[0], &t, base + Duration::seconds(1)),
+        (&ids[1], &t, base + Duration::seconds(3)),
+        (&foreign.id, &other, base + Duration::seconds(1)),
+    ] {
+        store
+            .delete(tenant_id, ResourceKind::User, id, None, at)
+            .await
+            .map_err(|e| format!("delete failed: {e}"))?;
+    }
+    let purged = store
+        .purge(&t, base + Duration::seconds(2), None)
+        .await
+        .map_err(|e| format!("purge failed: {e}"))?;
+    check(
+        purged == 1,
+        &format!("purge MUST remove exactly the old deleted resource, removed {purged}"),
+    )?;
+    let again = store.purge(&t, base + Duration::seconds(2), None).await;
+    check(again.is_ok_and(|n| n == 0), "purge MUST be idempotent")?;
+    let live = store.get(&t, ResourceKind::User, &ids[2]).await;
+    check(
+        matches!(live, Ok(Some(_))),
+        "purge MUST NOT touch live resources",
+    )?;
+    let only = store
+        .purge(&t, base + Duration::seconds(10), Some(ids[2].clone()))
+        .await
+        .map_err(|e| format!("purge failed: {e}"))?;
+    check(only == 0, "purge of one live resource MUST remove nothing")?;
+    let only = store
+        .purge(&t, base + Duration::seconds(10), Some(ids[1].clone()))
+        .await
+        .map_err(|e| format!("purge failed: {e}"))?;
+    check(
+        only == 1,
+        "purge with an id MUST remove that deleted resource",
+    )?;
+    let foreign_left = store
+        .purge(&other, base + Duration::seconds(10), None)
+        .await
+        .map_err(|e| format!("purge failed: {e}"))?;
+    check(foreign_left == 1, "purge MUST stay within its tenant")?;
     Ok(())
 }
 

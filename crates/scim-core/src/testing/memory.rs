@@ -285,6 +285,23 @@ impl ResourceStore for MemoryStore {
         Ok(stored)
     }
 
+    async fn purge(
+        &self,
+        tenant: &TenantId,
+        deleted_before: DateTime<Utc>,
+        only: Option<String>,
+    ) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let before = state.resources.len();
+        state.resources.retain(|id, row| {
+            let gone = row.tenant == *tenant
+                && row.deleted.is_some_and(|at| at <= deleted_before)
+                && only.as_deref().is_none_or(|o| o == id);
+            !gone
+        });
+        Ok((before - state.resources.len()) as u64)
+    }
+
     async fn members(&self, tenant: &TenantId, group_id: &str) -> Result<Vec<Member>, StoreError> {
         let mut state = self.lock();
         state

@@ -474,3 +474,24 @@ async fn a_patch_that_changes_nothing_writes_nothing() {
     let result = svc.patch(&tenant("t"), "u-1", body, Some(4)).await.unwrap();
     assert_eq!(result, stored, "the version stays 4");
 }
+
+#[tokio::test]
+async fn hard_delete_removes_the_record_and_purge_removes_old_soft_deletes() {
+    let store: Arc<MemoryStore> = Arc::default();
+    let t = tenant("t");
+    let soft = users(store.clone());
+    let kept = soft.create(&t, json!({"userName": "kept"})).await.unwrap();
+    soft.delete(&t, &kept.id, None).await.unwrap();
+    // The soft-deleted record is still there for purge to find.
+    assert_eq!(soft.purge(&t, chrono::Duration::hours(1)).await.unwrap(), 0);
+    assert_eq!(soft.purge(&t, chrono::Duration::zero()).await.unwrap(), 1);
+
+    let hard = users(store.clone()).with_delete_mode(DeleteMode::Hard);
+    let gone = hard.create(&t, json!({"userName": "gone"})).await.unwrap();
+    hard.delete(&t, &gone.id, None).await.unwrap();
+    assert_eq!(
+        soft.purge(&t, chrono::Duration::zero()).await.unwrap(),
+        0,
+        "a hard delete leaves nothing to purge"
+    );
+}
