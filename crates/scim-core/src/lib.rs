@@ -35,3 +35,8 @@ pub use model::{
     parse_etag,
 };
 pub use service::{DeleteMode, DuplicatePolicy, ListRequest, MAX_KEY_CHARS, ResourceService};
+
+/// The examples of `README.md`, compiled and run as doctests.
+#[cfg(all(doctest, feature = "testing"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -51,3 +51,8 @@ pub use patch::{PatchOp, PatchOperation};
 pub use projection::Projection;
 pub use resource_type::{Extension, ResourceType};
 pub use validate::{Mode, Strictness, ValidationError};
+
+/// The examples of `README.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
