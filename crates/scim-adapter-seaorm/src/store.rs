@@ -6,8 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use scim_core::ports::{ResourceStore, StoreError, TenantStore};
 use scim_core::{
-    Credential, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page, Query,
-    Replacement, ResourceKind, SortOrder, StoredResource, Tenant, TenantId,
+    Credential, Event, EventType, GroupRef, Member, MemberChange, NewCredential, NewResource,
+    NewTenant, Page, Query, Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource,
+    Tenant, TenantId,
 };
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
@@ -19,7 +20,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use serde_json::{Map, Value};
 
-use crate::entity::{credential, member, resource, tenant};
+use crate::entity::{credential, event, member, resource, tenant};
 use crate::error::{backend, classify};
 use crate::migration::Migrator;
 
@@ -243,6 +244,55 @@ async fn insert_members<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Writes events in the caller's transaction.
+async fn insert_events<C: ConnectionTrait>(
+    conn: &C,
+    tenant: &TenantId,
+    events: &[Event],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = events
+        .iter()
+        .map(|e| {
+            Ok(event::ActiveModel {
+                sequence: NotSet,
+                id: Set(e.id.clone()),
+                tenant_id: Set(tenant.as_str().to_owned()),
+                event_type: Set(e.event_type.as_str().to_owned()),
+                resource_type: Set(e.resource_kind.as_str().to_owned()),
+                resource_id: Set(e.resource_id.clone()),
+                occurred_at: Set(micros(e.occurred)),
+                data: Set(serde_json::to_string(&e.data)
+                    .map_err(|err| StoreError::Backend(Box::new(err)))?),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    event::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+fn to_event(row: event::Model) -> Result<StoredEvent, StoreError> {
+    let corrupt =
+        |what: &str| StoreError::Backend(format!("event {} has {what}", row.sequence).into());
+    Ok(StoredEvent {
+        sequence: u64::try_from(row.sequence).map_err(|_| corrupt("a negative sequence"))?,
+        event: Event {
+            event_type: EventType::parse(&row.event_type)
+                .ok_or_else(|| corrupt("an unknown type"))?,
+            resource_kind: kind_of(&row.resource_type)?,
+            occurred: from_micros(row.occurred_at)?,
+            data: serde_json::from_str(&row.data).map_err(|_| corrupt("corrupt data"))?,
+            id: row.id,
+            resource_id: row.resource_id,
+        },
+    })
+}
+
 /// Applies member deltas in order; each costs one or two statements.
 async fn apply_member_changes<C: ConnectionTrait>(
     conn: &C,
@@ -306,6 +356,7 @@ impl ResourceStore for SeaOrmStore {
             .await
             .map_err(|e| classify(e, new.kind.unique_attribute().unwrap_or("id")))?;
         insert_members(&txn, tenant, &new.id, &new.members, at).await?;
+        insert_events(&txn, tenant, &new.events).await?;
         txn.commit().await.map_err(backend)?;
         Ok(StoredResource {
             id: new.id,
@@ -436,6 +487,7 @@ impl ResourceStore for SeaOrmStore {
                     micros(replacement.modified),
                 )
                 .await?;
+                insert_events(&txn, tenant, &replacement.events).await?;
                 txn.commit().await.map_err(backend)?;
                 to_resource(row)
             }
@@ -451,6 +503,7 @@ impl ResourceStore for SeaOrmStore {
         expected_version: Option<u64>,
         changes: &[MemberChange],
         modified: DateTime<Utc>,
+        events: Vec<Event>,
     ) -> Result<StoredResource, StoreError> {
         let kind = ResourceKind::Group;
         let condition = live_version(tenant, kind, group_id, expected_version)?;
@@ -475,8 +528,18 @@ impl ResourceStore for SeaOrmStore {
             None => return Err(StoreError::NotFound),
         };
         apply_member_changes(&txn, tenant, group_id, changes, at).await?;
+        insert_events(&txn, tenant, &events).await?;
         txn.commit().await.map_err(backend)?;
         to_resource(row)
+    }
+
+    async fn events(
+        &self,
+        tenant: &TenantId,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read_events(tenant, after, limit).await
     }
 
     async fn purge(
@@ -597,6 +660,7 @@ impl ResourceStore for SeaOrmStore {
         id: &str,
         expected_version: Option<u64>,
         at: DateTime<Utc>,
+        events: Vec<Event>,
     ) -> Result<(), StoreError> {
         let condition = live_version(tenant, kind, id, expected_version)?;
         let txn = self.db.begin().await.map_err(backend)?;
@@ -630,6 +694,7 @@ impl ResourceStore for SeaOrmStore {
                 .exec(&txn)
                 .await
                 .map_err(backend)?;
+            insert_events(&txn, tenant, &events).await?;
             txn.commit().await.map_err(backend)?;
             return Ok(());
         }
@@ -639,6 +704,26 @@ impl ResourceStore for SeaOrmStore {
             Some(_) if expected_version.is_some() => Err(StoreError::VersionMismatch),
             _ => Err(StoreError::NotFound),
         }
+    }
+}
+
+impl SeaOrmStore {
+    async fn read_events(
+        &self,
+        tenant: &TenantId,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let rows = event::Entity::find()
+            .filter(event::Column::TenantId.eq(tenant.as_str()))
+            .filter(event::Column::Sequence.gt(after))
+            .order_by_asc(event::Column::Sequence)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        rows.into_iter().map(to_event).collect()
     }
 }
 

@@ -82,6 +82,7 @@ async fn concurrent_creates_produce_one_user(store: Arc<SeaOrmStore>) {
                         attributes,
                         members: Vec::new(),
                         created: Utc::now(),
+                        events: Vec::new(),
                     },
                 )
                 .await

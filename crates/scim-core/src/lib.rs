@@ -30,9 +30,9 @@ pub mod testing;
 pub use auth::{AuthService, BootstrapOutcome, IssuedToken, TOKEN_PREFIX, hash_token};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    Credential, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
-    Principal, Query, Replacement, ResourceKind, SortOrder, StoredResource, Tenant, TenantId,
-    parse_etag,
+    Credential, Event, EventType, GroupRef, Member, MemberChange, NewCredential, NewResource,
+    NewTenant, Page, Principal, Query, Replacement, ResourceKind, SortOrder, StoredEvent,
+    StoredResource, Tenant, TenantId, parse_etag,
 };
 pub use service::{DeleteMode, DuplicatePolicy, ListRequest, MAX_KEY_CHARS, ResourceService};
 

@@ -155,6 +155,101 @@ pub enum MemberChange {
     RemoveAll,
 }
 
+/// What happened, in an [`Event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    /// A user was provisioned.
+    UserCreated,
+    /// A user's attributes changed.
+    UserUpdated,
+    /// A user's `active` became false.
+    UserDeactivated,
+    /// A user's `active` became true again.
+    UserReactivated,
+    /// A user was deleted.
+    UserDeleted,
+    /// A group was created.
+    GroupCreated,
+    /// A group's attributes changed.
+    GroupUpdated,
+    /// A group was deleted.
+    GroupDeleted,
+    /// A member joined a group.
+    MemberAdded,
+    /// A member was removed from a group (as requested: it may not have
+    /// been a member).
+    MemberRemoved,
+    /// Every member was removed from a group.
+    MembersCleared,
+}
+
+impl EventType {
+    const ALL: [EventType; 11] = [
+        EventType::UserCreated,
+        EventType::UserUpdated,
+        EventType::UserDeactivated,
+        EventType::UserReactivated,
+        EventType::UserDeleted,
+        EventType::GroupCreated,
+        EventType::GroupUpdated,
+        EventType::GroupDeleted,
+        EventType::MemberAdded,
+        EventType::MemberRemoved,
+        EventType::MembersCleared,
+    ];
+
+    /// The name of the event type, e.g. `user.created`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::UserCreated => "user.created",
+            EventType::UserUpdated => "user.updated",
+            EventType::UserDeactivated => "user.deactivated",
+            EventType::UserReactivated => "user.reactivated",
+            EventType::UserDeleted => "user.deleted",
+            EventType::GroupCreated => "group.created",
+            EventType::GroupUpdated => "group.updated",
+            EventType::GroupDeleted => "group.deleted",
+            EventType::MemberAdded => "group.member_added",
+            EventType::MemberRemoved => "group.member_removed",
+            EventType::MembersCleared => "group.members_cleared",
+        }
+    }
+
+    /// The event type named `name`, as [`EventType::as_str`] writes it.
+    pub fn parse(name: &str) -> Option<Self> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+/// A provisioning change, for the host application. Stores write events
+/// in the same transaction as the change they describe (a transactional
+/// outbox), so that no change goes unreported and no report is invented.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Unique identifier, for consumers to deduplicate.
+    pub id: String,
+    /// What happened.
+    pub event_type: EventType,
+    /// The kind of the resource it happened to.
+    pub resource_kind: ResourceKind,
+    /// The id of the resource (the group, for member events).
+    pub resource_id: String,
+    /// When it happened.
+    pub occurred: DateTime<Utc>,
+    /// Details: `{"attributes": [...]}` (the changed attribute names) for
+    /// updates, `{"member": id}` for member events, `null` otherwise.
+    pub data: Value,
+}
+
+/// An event as stored, with its position in the feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Grows with every event written; a feed cursor.
+    pub sequence: u64,
+    /// The event.
+    pub event: Event,
+}
+
 /// A resource to insert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewResource {
@@ -173,6 +268,8 @@ pub struct NewResource {
     pub members: Vec<Member>,
     /// Creation time; also the first `lastModified`.
     pub created: DateTime<Utc>,
+    /// Events to write with the resource.
+    pub events: Vec<Event>,
 }
 
 /// The new state of a resource replacing the stored one.
@@ -192,6 +289,8 @@ pub struct Replacement {
     pub member_changes: Vec<MemberChange>,
     /// Time of the change; the new `lastModified`.
     pub modified: DateTime<Utc>,
+    /// Events to write with the change.
+    pub events: Vec<Event>,
 }
 
 /// A resource as stored.

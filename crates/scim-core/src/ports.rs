@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Credential, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page, Query,
-    Replacement, ResourceKind, StoredResource, Tenant, TenantId,
+    Credential, Event, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
+    Query, Replacement, ResourceKind, StoredEvent, StoredResource, Tenant, TenantId,
 };
 
 /// Why a storage operation failed. Adapters MUST classify errors by kind
@@ -46,7 +46,7 @@ pub enum StoreError {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ResourceStore: Send + Sync {
-    /// Inserts a resource with version 1.
+    /// Inserts a resource with version 1, with its events.
     ///
     /// MUST return [`StoreError::Conflict`] (attribute `userName` for users)
     /// when `unique_key` is `Some` and equals the `unique_key` of a live
@@ -120,6 +120,7 @@ pub trait ResourceStore: Send + Sync {
         expected_version: Option<u64>,
         changes: &[MemberChange],
         modified: DateTime<Utc>,
+        events: Vec<Event>,
     ) -> Result<StoredResource, StoreError>;
 
     /// The members of a live group, in the order they were added.
@@ -160,7 +161,24 @@ pub trait ResourceStore: Send + Sync {
         id: &str,
         expected_version: Option<u64>,
         at: DateTime<Utc>,
+        events: Vec<Event>,
     ) -> Result<(), StoreError>;
+
+    /// The tenant's events with a sequence above `after`, oldest first, at
+    /// most `limit` of them.
+    ///
+    /// Every write method MUST store its events in the same transaction as
+    /// its change: a write that fails or changes nothing stores none.
+    /// Sequences MUST grow with every event written. With concurrent
+    /// writers an event can become visible after one with a higher
+    /// sequence, so a consumer that must miss nothing re-reads a short
+    /// window behind its cursor and deduplicates by event id.
+    async fn events(
+        &self,
+        tenant: &TenantId,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
 }
 
 /// Storage of tenants and their credentials.

@@ -1,6 +1,7 @@
 //! SeaORM entities. Private to the crate: nothing above the adapter sees them.
 
 pub(crate) mod credential;
+pub(crate) mod event;
 pub(crate) mod member;
 pub(crate) mod resource;
 pub(crate) mod tenant;

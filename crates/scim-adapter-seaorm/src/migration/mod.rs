@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_members;
 mod m0003_display_key;
+mod m0004_events;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_members::Migration),
             Box::new(m0003_display_key::Migration),
+            Box::new(m0004_events::Migration),
         ]
     }
 }

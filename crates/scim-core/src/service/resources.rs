@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use scim_filter::AttributeResolver;
 use scim_schema::{Mode, Projection, ResourceType, Strictness, ValidationError};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
 use crate::model::{
-    Member, MemberChange, NewResource, Page, Query, Replacement, ResourceKind, SortOrder,
-    StoredResource, TenantId,
+    Event, EventType, Member, MemberChange, NewResource, Page, Query, Replacement, ResourceKind,
+    SortOrder, StoredEvent, StoredResource, TenantId,
 };
 use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError};
 
@@ -156,14 +157,20 @@ impl ResourceService {
         let mut attributes = self.prepare(body, Mode::Create)?;
         let members = self.take_members(tenant, &mut attributes).await?;
         let (unique_key, external_id) = self.keys(&attributes)?;
+        let id = self.ids.new_id();
+        let created = self.clock.now();
+        let members = members.unwrap_or_default();
+        let mut events = vec![self.event(self.types().created, &id, created, Value::Null)];
+        events.extend(self.member_events(&id, &[MemberChange::Add(members.clone())], created));
         let resource = NewResource {
-            id: self.ids.new_id(),
+            id,
             kind: self.kind,
             external_id: external_id.clone(),
             unique_key: unique_key.clone(),
             attributes,
-            members: members.unwrap_or_default(),
-            created: self.clock.now(),
+            members,
+            created,
+            events,
         };
         match self.store.create(tenant, resource).await {
             Err(StoreError::Conflict { attribute }) => {
@@ -302,24 +309,43 @@ impl ResourceService {
             // A PUT without `members` does not assert them (RFC 7644 §3.5.1
             // allows either reading): they stay. `members: []` clears them.
             let members = self.take_members(tenant, &mut attributes).await?;
-            let same_members = match &members {
-                None => true,
+            // The member changes a full list amounts to, for the events.
+            let member_changes = match &members {
+                None => Vec::new(),
                 Some(new) => {
                     let old = self.store.members(tenant, id).await?;
-                    new.len() == old.len() && new.iter().all(|m| old.contains(m))
+                    let removed: Vec<String> = old
+                        .iter()
+                        .filter(|m| !new.contains(m))
+                        .map(|m| m.id.clone())
+                        .collect();
+                    let added: Vec<Member> =
+                        new.iter().filter(|m| !old.contains(m)).cloned().collect();
+                    let mut changes = Vec::new();
+                    if !removed.is_empty() {
+                        changes.push(MemberChange::Remove(removed));
+                    }
+                    if !added.is_empty() {
+                        changes.push(MemberChange::Add(added));
+                    }
+                    changes
                 }
             };
-            if attributes == current.attributes && same_members {
+            if attributes == current.attributes && member_changes.is_empty() {
                 return Ok(current);
             }
             let (unique_key, external_id) = self.keys(&attributes)?;
+            let modified = self.clock.now();
+            let mut events = self.update_events(id, &current.attributes, &attributes, modified);
+            events.extend(self.member_events(id, &member_changes, modified));
             let replacement = Replacement {
                 external_id,
                 unique_key,
                 attributes,
                 members,
                 member_changes: Vec::new(),
-                modified: self.clock.now(),
+                modified,
+                events,
             };
             // The store re-checks the version read above atomically with the write.
             match self
@@ -386,12 +412,14 @@ impl ResourceService {
                 current.attributes.clone()
             };
             let now = self.clock.now();
+            let mut events = self.update_events(id, &current.attributes, &attributes, now);
+            events.extend(self.member_events(id, &changes, now));
             let result = if attributes == current.attributes {
                 if changes.is_empty() {
                     return Ok(current);
                 }
                 self.store
-                    .change_members(tenant, id, Some(current.version), &changes, now)
+                    .change_members(tenant, id, Some(current.version), &changes, now, events)
                     .await
             } else {
                 let (unique_key, external_id) = self.keys(&attributes)?;
@@ -402,6 +430,7 @@ impl ResourceService {
                     members: None,
                     member_changes: changes,
                     modified: now,
+                    events,
                 };
                 self.store
                     .replace(tenant, self.kind, id, current.version, replacement)
@@ -451,8 +480,9 @@ impl ResourceService {
         expected_version: Option<u64>,
     ) -> Result<(), Error> {
         let at = self.clock.now();
+        let events = vec![self.event(self.types().deleted, id, at, Value::Null)];
         self.store
-            .delete(tenant, self.kind, id, expected_version, at)
+            .delete(tenant, self.kind, id, expected_version, at, events)
             .await
             .map_err(|err| self.store_error(err, id))?;
         if self.delete_mode == DeleteMode::Hard {
@@ -557,14 +587,10 @@ impl ResourceService {
                 self.check_members(tenant, &ids).await?;
             }
         }
+        let now = self.clock.now();
+        let events = self.member_events(group_id, changes, now);
         self.store
-            .change_members(
-                tenant,
-                group_id,
-                expected_version,
-                changes,
-                self.clock.now(),
-            )
+            .change_members(tenant, group_id, expected_version, changes, now, events)
             .await
             .map_err(|err| self.store_error(err, group_id))
     }
@@ -619,6 +645,113 @@ impl ResourceService {
         Ok(members)
     }
 
+    /// The tenant's provisioning events after sequence `after`, oldest
+    /// first, at most `limit`: the feed a host application follows.
+    pub async fn events(
+        &self,
+        tenant: &TenantId,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEvent>, Error> {
+        Ok(self.store.events(tenant, after, limit).await?)
+    }
+
+    fn types(&self) -> KindEvents {
+        match self.kind {
+            ResourceKind::User => KindEvents {
+                created: EventType::UserCreated,
+                updated: EventType::UserUpdated,
+                deleted: EventType::UserDeleted,
+            },
+            ResourceKind::Group => KindEvents {
+                created: EventType::GroupCreated,
+                updated: EventType::GroupUpdated,
+                deleted: EventType::GroupDeleted,
+            },
+        }
+    }
+
+    fn event(&self, event_type: EventType, id: &str, at: DateTime<Utc>, data: Value) -> Event {
+        Event {
+            id: self.ids.new_id(),
+            event_type,
+            resource_kind: self.kind,
+            resource_id: id.to_owned(),
+            occurred: at,
+            data,
+        }
+    }
+
+    /// `updated` with the changed attribute names, and for users
+    /// `deactivated`/`reactivated` when `active` flips. None when nothing
+    /// changed.
+    fn update_events(
+        &self,
+        id: &str,
+        old: &Map<String, Value>,
+        new: &Map<String, Value>,
+        at: DateTime<Utc>,
+    ) -> Vec<Event> {
+        let changed = changed_attributes(old, new);
+        if changed.is_empty() {
+            return Vec::new();
+        }
+        let mut events = vec![self.event(
+            self.types().updated,
+            id,
+            at,
+            serde_json::json!({ "attributes": changed }),
+        )];
+        if self.kind == ResourceKind::User {
+            // An absent `active` counts as active, as identity providers read it.
+            let active = |m: &Map<String, Value>| m.get("active") != Some(&Value::Bool(false));
+            match (active(old), active(new)) {
+                (true, false) => {
+                    events.push(self.event(EventType::UserDeactivated, id, at, Value::Null))
+                }
+                (false, true) => {
+                    events.push(self.event(EventType::UserReactivated, id, at, Value::Null))
+                }
+                _ => {}
+            }
+        }
+        events
+    }
+
+    /// One event per member added or removed, or one for clearing.
+    fn member_events(
+        &self,
+        group_id: &str,
+        changes: &[MemberChange],
+        at: DateTime<Utc>,
+    ) -> Vec<Event> {
+        let mut events = Vec::new();
+        for change in changes {
+            match change {
+                MemberChange::Add(members) => events.extend(members.iter().map(|m| {
+                    self.event(
+                        EventType::MemberAdded,
+                        group_id,
+                        at,
+                        serde_json::json!({ "member": m.id }),
+                    )
+                })),
+                MemberChange::Remove(ids) => events.extend(ids.iter().map(|m| {
+                    self.event(
+                        EventType::MemberRemoved,
+                        group_id,
+                        at,
+                        serde_json::json!({ "member": m }),
+                    )
+                })),
+                MemberChange::RemoveAll => {
+                    events.push(self.event(EventType::MembersCleared, group_id, at, Value::Null));
+                }
+            }
+        }
+        events
+    }
+
     fn not_found(&self, id: &str) -> Error {
         Error::new(
             ErrorKind::NotFound,
@@ -662,6 +795,39 @@ impl ResourceService {
         bounded(name, &folded)?;
         Ok((Some(folded), external_id))
     }
+}
+
+/// The event types of one resource kind.
+struct KindEvents {
+    created: EventType,
+    updated: EventType,
+    deleted: EventType,
+}
+
+/// The names of the attributes that differ between two documents; for
+/// extensions, `urn:...:attribute` for each attribute that differs.
+fn changed_attributes(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let keys = old
+        .keys()
+        .chain(new.keys().filter(|k| !old.contains_key(*k)));
+    for key in keys {
+        let (a, b) = (old.get(key), new.get(key));
+        if a == b || key == "schemas" {
+            continue;
+        }
+        match (a, b) {
+            (Some(Value::Object(x)), Some(Value::Object(y))) if key.starts_with("urn:") => {
+                names.extend(
+                    changed_attributes(x, y)
+                        .into_iter()
+                        .map(|sub| format!("{key}:{sub}")),
+                );
+            }
+            _ => names.push(key.clone()),
+        }
+    }
+    names
 }
 
 /// The filter evaluator's view of a resource type.

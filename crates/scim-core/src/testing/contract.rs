@@ -18,8 +18,8 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use crate::model::{
-    Member, MemberChange, NewCredential, NewResource, NewTenant, Query, Replacement, ResourceKind,
-    SortOrder, TenantId,
+    Event, EventType, Member, MemberChange, NewCredential, NewResource, NewTenant, Query,
+    Replacement, ResourceKind, SortOrder, TenantId,
 };
 use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
 
@@ -36,6 +36,7 @@ where
     delete_is_conditional_and_frees_the_unique_key(store).await?;
     memberships_change_as_deltas_and_end_with_their_resources(store).await?;
     purge_removes_only_old_deleted_resources(store).await?;
+    events_are_written_with_their_changes_and_only_then(store).await?;
     tenants_and_credentials(store).await?;
     Ok(())
 }
@@ -92,6 +93,7 @@ fn user(user_name: &str, external_id: Option<&str>) -> NewResource {
         attributes,
         members: Vec::new(),
         created: now(),
+        events: Vec::new(),
     }
 }
 
@@ -106,6 +108,7 @@ fn group(name: &str) -> NewResource {
         attributes,
         members: Vec::new(),
         created: now(),
+        events: Vec::new(),
     }
 }
 
@@ -210,7 +213,7 @@ async fn reads_never_cross_tenants_or_kinds<S: ResourceStore + TenantStore>(
             "get MUST return None for any unknown id, even a hostile one",
         )?;
         let deleted = store
-            .delete(&a, ResourceKind::User, hostile, None, now())
+            .delete(&a, ResourceKind::User, hostile, None, now(), Vec::new())
             .await;
         check(
             matches!(deleted, Err(StoreError::NotFound)),
@@ -236,7 +239,7 @@ async fn reads_never_cross_tenants_or_kinds<S: ResourceStore + TenantStore>(
         )?;
     }
     let foreign_delete = store
-        .delete(&b, ResourceKind::User, &created.id, None, now())
+        .delete(&b, ResourceKind::User, &created.id, None, now(), Vec::new())
         .await;
     check(
         matches!(foreign_delete, Err(StoreError::NotFound)),
@@ -328,6 +331,7 @@ async fn queries_filter_sort_and_page_in_the_store<S: ResourceStore + TenantStor
             &created[3].id,
             None,
             base + Duration::seconds(10),
+            Vec::new(),
         )
         .await
         .map_err(|e| format!("delete failed: {e}"))?;
@@ -433,6 +437,7 @@ fn replacement(user_name: &str, external_id: Option<&str>, modified: DateTime<Ut
         members: None,
         member_changes: Vec::new(),
         modified,
+        events: Vec::new(),
     }
 }
 
@@ -554,7 +559,7 @@ async fn delete_is_conditional_and_frees_the_unique_key<S: ResourceStore + Tenan
         .map_err(|e| format!("create failed: {e}"))?;
     let at = now() + Duration::seconds(1);
     let stale = store
-        .delete(&t, ResourceKind::User, &created.id, Some(2), at)
+        .delete(&t, ResourceKind::User, &created.id, Some(2), at, Vec::new())
         .await;
     check(
         matches!(stale, Err(StoreError::VersionMismatch)),
@@ -568,7 +573,7 @@ async fn delete_is_conditional_and_frees_the_unique_key<S: ResourceStore + Tenan
         "a failed conditional delete MUST leave the resource in place",
     )?;
     store
-        .delete(&t, ResourceKind::User, &created.id, Some(1), at)
+        .delete(&t, ResourceKind::User, &created.id, Some(1), at, Vec::new())
         .await
         .map_err(|e| format!("delete with the right version failed: {e}"))?;
     check(
@@ -579,7 +584,7 @@ async fn delete_is_conditional_and_frees_the_unique_key<S: ResourceStore + Tenan
         "get MUST return None after delete",
     )?;
     let again = store
-        .delete(&t, ResourceKind::User, &created.id, None, at)
+        .delete(&t, ResourceKind::User, &created.id, None, at, Vec::new())
         .await;
     check(
         matches!(again, Err(StoreError::NotFound)),
@@ -591,7 +596,7 @@ async fn delete_is_conditional_and_frees_the_unique_key<S: ResourceStore + Tenan
         "a deleted resource MUST NOT count for uniqueness",
     )?;
     let missing = store
-        .delete(&t, ResourceKind::User, "no-such-id", None, at)
+        .delete(&t, ResourceKind::User, "no-such-id", None, at, Vec::new())
         .await;
     check(
         matches!(missing, Err(StoreError::NotFound)),
@@ -624,7 +629,7 @@ async fn purge_removes_only_old_deleted_resources<S: ResourceStore + TenantStore
         (&foreign.id, &other, base + Duration::seconds(1)),
     ] {
         store
-            .delete(tenant_id, ResourceKind::User, id, None, at)
+            .delete(tenant_id, ResourceKind::User, id, None, at, Vec::new())
             .await
             .map_err(|e| format!("delete failed: {e}"))?;
     }
@@ -661,6 +666,120 @@ async fn purge_removes_only_old_deleted_resources<S: ResourceStore + TenantStore
         .await
         .map_err(|e| format!("purge failed: {e}"))?;
     check(foreign_left == 1, "purge MUST stay within its tenant")?;
+    Ok(())
+}
+
+fn event(event_type: EventType, resource_id: &str) -> Event {
+    Event {
+        id: fresh(),
+        event_type,
+        resource_kind: ResourceKind::User,
+        resource_id: resource_id.to_owned(),
+        occurred: now(),
+        data: json!({"attributes": ["title"], "note": "ünïcode"}),
+    }
+}
+
+async fn events_are_written_with_their_changes_and_only_then<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let other = tenant(store).await?;
+    let mut new = user("evented", None);
+    let created_event = event(EventType::UserCreated, &new.id);
+    new.events = vec![created_event.clone()];
+    let created = store
+        .create(&t, new)
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    let mut clash = user("EVENTED", None);
+    clash.events = vec![event(EventType::UserCreated, &clash.id)];
+    check(
+        store.create(&t, clash).await.is_err(),
+        "the conflicting create must fail",
+    )?;
+
+    let later = now() + Duration::seconds(1);
+    let mut stale = replacement("evented", None, later);
+    stale.events = vec![event(EventType::UserUpdated, &created.id)];
+    check(
+        store
+            .replace(&t, ResourceKind::User, &created.id, 7, stale)
+            .await
+            .is_err(),
+        "the stale replace must fail",
+    )?;
+    let mut good = replacement("evented", None, later);
+    good.events = vec![
+        event(EventType::UserUpdated, &created.id),
+        event(EventType::UserDeactivated, &created.id),
+    ];
+    store
+        .replace(&t, ResourceKind::User, &created.id, 1, good)
+        .await
+        .map_err(|e| format!("replace failed: {e}"))?;
+    store
+        .delete(
+            &t,
+            ResourceKind::User,
+            &created.id,
+            None,
+            later,
+            vec![event(EventType::UserDeleted, &created.id)],
+        )
+        .await
+        .map_err(|e| format!("delete failed: {e}"))?;
+    let mut elsewhere = user("evented", None);
+    elsewhere.events = vec![event(EventType::UserCreated, &elsewhere.id)];
+    store
+        .create(&other, elsewhere)
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+
+    let feed = store
+        .events(&t, 0, 100)
+        .await
+        .map_err(|e| format!("events failed: {e}"))?;
+    let types: Vec<EventType> = feed.iter().map(|e| e.event.event_type).collect();
+    check(
+        types
+            == [
+                EventType::UserCreated,
+                EventType::UserUpdated,
+                EventType::UserDeactivated,
+                EventType::UserDeleted,
+            ],
+        &format!("events MUST be written with their changes and only then, got {types:?}"),
+    )?;
+    check(
+        feed.windows(2).all(|w| w[0].sequence < w[1].sequence),
+        "event sequences MUST grow",
+    )?;
+    check(
+        feed[0].event == created_event,
+        "events MUST round-trip: id, type, kind, resource, time and data",
+    )?;
+    let after = store
+        .events(&t, feed[1].sequence, 100)
+        .await
+        .map_err(|e| format!("events failed: {e}"))?;
+    check(
+        after.len() == 2 && after[0] == feed[2],
+        "events MUST start after the cursor",
+    )?;
+    let first = store
+        .events(&t, 0, 1)
+        .await
+        .map_err(|e| format!("events failed: {e}"))?;
+    check(
+        first.len() == 1 && first[0] == feed[0],
+        "events MUST honour the limit",
+    )?;
+    let theirs = store
+        .events(&other, 0, 100)
+        .await
+        .map_err(|e| format!("events failed: {e}"))?;
+    check(theirs.len() == 1, "events MUST stay within their tenant")?;
     Ok(())
 }
 
@@ -719,6 +838,7 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
             Some(1),
             &[MemberChange::Add(vec![user_member(&u2), user_member(&u1)])],
             at,
+            Vec::new(),
         )
         .await
         .map_err(|e| format!("change_members failed: {e}"))?;
@@ -731,7 +851,14 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
         "adding a present member MUST NOT duplicate it; order of addition is kept",
     )?;
     let stale = store
-        .change_members(&t, &g.id, Some(1), &[MemberChange::RemoveAll], at)
+        .change_members(
+            &t,
+            &g.id,
+            Some(1),
+            &[MemberChange::RemoveAll],
+            at,
+            Vec::new(),
+        )
         .await;
     check(
         matches!(stale, Err(StoreError::VersionMismatch)),
@@ -748,6 +875,7 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
             None,
             &[MemberChange::Remove(vec![u1.clone(), "absent".into()])],
             at,
+            Vec::new(),
         )
         .await
         .map_err(|e| format!("change_members failed: {e}"))?;
@@ -835,6 +963,7 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
         members: None,
         member_changes: Vec::new(),
         modified: at,
+        events: Vec::new(),
     };
     store
         .replace(
@@ -874,6 +1003,7 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
             MemberChange::Remove(vec![u3.clone()]),
         ],
         modified: at,
+        events: Vec::new(),
     };
     store
         .replace(&t, ResourceKind::Group, &g.id, current.version + 2, both)
@@ -890,12 +1020,13 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
             None,
             &[MemberChange::Add(vec![user_member(&u3)])],
             at,
+            Vec::new(),
         )
         .await
         .map_err(|e| format!("change_members failed: {e}"))?;
 
     store
-        .delete(&t, ResourceKind::User, &u3, None, at)
+        .delete(&t, ResourceKind::User, &u3, None, at, Vec::new())
         .await
         .map_err(|e| format!("delete failed: {e}"))?;
     check(
@@ -903,7 +1034,7 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
         "a deleted user MUST leave its groups, and only it",
     )?;
     store
-        .delete(&t, ResourceKind::Group, &g.id, None, at)
+        .delete(&t, ResourceKind::Group, &g.id, None, at, Vec::new())
         .await
         .map_err(|e| format!("delete failed: {e}"))?;
     let of_outer = store
@@ -916,7 +1047,14 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
         "members of a deleted group MUST be NotFound",
     )?;
     let unknown = store
-        .change_members(&t, "no-such-group", None, &[MemberChange::RemoveAll], at)
+        .change_members(
+            &t,
+            "no-such-group",
+            None,
+            &[MemberChange::RemoveAll],
+            at,
+            Vec::new(),
+        )
         .await;
     check(
         matches!(unknown, Err(StoreError::NotFound)),

@@ -11,8 +11,8 @@ use scim_schema::AttributeType;
 use serde_json::Value;
 
 use crate::model::{
-    Credential, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page, Query,
-    Replacement, ResourceKind, SortOrder, StoredResource, Tenant, TenantId,
+    Credential, Event, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
+    Query, Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, Tenant, TenantId,
 };
 use crate::ports::{ResourceStore, StoreError, TenantStore};
 
@@ -31,9 +31,19 @@ struct State {
     resources: HashMap<String, Row>,
     /// Group id -> members, in the order they were added.
     members: HashMap<String, Vec<Member>>,
+    /// Every tenant's events, in the order written.
+    events: Vec<(TenantId, StoredEvent)>,
 }
 
 impl State {
+    fn record(&mut self, tenant: &TenantId, events: Vec<Event>) {
+        for event in events {
+            let sequence = self.events.len() as u64 + 1;
+            self.events
+                .push((tenant.clone(), StoredEvent { sequence, event }));
+        }
+    }
+
     fn live_mut(&mut self, tenant: &TenantId, kind: ResourceKind, id: &str) -> Option<&mut Row> {
         self.resources.get_mut(id).filter(|row| {
             row.tenant == *tenant && row.resource.kind == kind && row.deleted.is_none()
@@ -115,6 +125,7 @@ impl ResourceStore for MemoryStore {
         if new.kind == ResourceKind::Group {
             state.add_members(&new.id, &new.members);
         }
+        state.record(tenant, new.events);
         state.resources.insert(
             new.id,
             Row {
@@ -260,6 +271,7 @@ impl ResourceStore for MemoryStore {
             state.add_members(id, &members);
         }
         state.apply_member_changes(id, &replacement.member_changes);
+        state.record(tenant, replacement.events);
         Ok(stored)
     }
 
@@ -270,6 +282,7 @@ impl ResourceStore for MemoryStore {
         expected_version: Option<u64>,
         changes: &[MemberChange],
         modified: DateTime<Utc>,
+        events: Vec<Event>,
     ) -> Result<StoredResource, StoreError> {
         let mut state = self.lock();
         let row = state
@@ -282,6 +295,7 @@ impl ResourceStore for MemoryStore {
         row.resource.last_modified = modified;
         let stored = row.resource.clone();
         state.apply_member_changes(group_id, changes);
+        state.record(tenant, events);
         Ok(stored)
     }
 
@@ -366,6 +380,7 @@ impl ResourceStore for MemoryStore {
         id: &str,
         expected_version: Option<u64>,
         at: DateTime<Utc>,
+        events: Vec<Event>,
     ) -> Result<(), StoreError> {
         let mut state = self.lock();
         let row = state
@@ -385,7 +400,24 @@ impl ResourceStore for MemoryStore {
         for list in state.members.values_mut() {
             list.retain(|m| m.id != id);
         }
+        state.record(tenant, events);
         Ok(())
+    }
+
+    async fn events(
+        &self,
+        tenant: &TenantId,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .events
+            .iter()
+            .filter(|(t, e)| t == tenant && e.sequence > after)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(_, e)| e.clone())
+            .collect())
     }
 }
 

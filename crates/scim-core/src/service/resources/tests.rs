@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;
-use crate::model::GroupRef;
+use crate::model::{EventType, GroupRef};
 use crate::ports::{MockClock, MockIdGenerator, MockResourceStore, SystemClock, UuidV7Ids};
 use crate::testing::MemoryStore;
 
@@ -493,5 +493,90 @@ async fn hard_delete_removes_the_record_and_purge_removes_old_soft_deletes() {
         soft.purge(&t, chrono::Duration::zero()).await.unwrap(),
         0,
         "a hard delete leaves nothing to purge"
+    );
+}
+
+#[tokio::test]
+async fn every_real_change_emits_its_events_and_no_op_changes_emit_none() {
+    use crate::model::EventType::*;
+    let store: Arc<MemoryStore> = Arc::default();
+    let t = tenant("t");
+    let users = users(store.clone());
+    let groups = ResourceService::new(
+        ResourceKind::Group,
+        store,
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    );
+    let ann = users
+        .create(&t, json!({"userName": "ann", "title": "Dev"}))
+        .await
+        .unwrap();
+    let deactivate = json!({"Operations": [{"op": "replace", "path": "active", "value": false}]});
+    users
+        .patch(&t, &ann.id, deactivate.clone(), None)
+        .await
+        .unwrap();
+    users.patch(&t, &ann.id, deactivate, None).await.unwrap();
+    users
+        .replace(
+            &t,
+            &ann.id,
+            json!({"userName": "ann", "active": true}),
+            None,
+        )
+        .await
+        .unwrap();
+    let sales = groups
+        .create(
+            &t,
+            json!({"displayName": "Sales", "members": [{"value": ann.id}]}),
+        )
+        .await
+        .unwrap();
+    let remove = json!({"Operations": [{"op": "remove", "path": format!("members[value eq \"{}\"]", ann.id)}]});
+    groups.patch(&t, &sales.id, remove, None).await.unwrap();
+    users.delete(&t, &ann.id, None).await.unwrap();
+
+    let feed = users.events(&t, 0, 100).await.unwrap();
+    let seen: Vec<(EventType, &str, &Value)> = feed
+        .iter()
+        .map(|e| {
+            (
+                e.event.event_type,
+                e.event.resource_id.as_str(),
+                &e.event.data,
+            )
+        })
+        .collect();
+    let member = json!({"member": ann.id});
+    assert_eq!(
+        seen,
+        vec![
+            (UserCreated, ann.id.as_str(), &Value::Null),
+            (
+                UserUpdated,
+                ann.id.as_str(),
+                &json!({"attributes": ["active"]})
+            ),
+            (UserDeactivated, ann.id.as_str(), &Value::Null),
+            (
+                UserUpdated,
+                ann.id.as_str(),
+                &json!({"attributes": ["active", "title"]})
+            ),
+            (UserReactivated, ann.id.as_str(), &Value::Null),
+            (GroupCreated, sales.id.as_str(), &Value::Null),
+            (MemberAdded, sales.id.as_str(), &member),
+            (MemberRemoved, sales.id.as_str(), &member),
+            (UserDeleted, ann.id.as_str(), &Value::Null),
+        ]
+    );
+    assert!(
+        users
+            .events(&tenant("other"), 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

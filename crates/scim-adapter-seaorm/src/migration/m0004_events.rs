@@ -1,0 +1,59 @@
+//! The event outbox: written in the same transaction as each change.
+
+use sea_orm::DbBackend;
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub(crate) struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+        let mut table = Table::create();
+        table.table("scim_events");
+        if backend == DbBackend::MySql {
+            table
+                .engine("InnoDB")
+                .character_set("utf8mb4")
+                .collate("utf8mb4_bin");
+        }
+        manager
+            .create_table(
+                table
+                    .col(
+                        ColumnDef::new("sequence")
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new("id").string_len(36).not_null())
+                    .col(ColumnDef::new("tenant_id").string_len(36).not_null())
+                    .col(ColumnDef::new("event_type").string_len(32).not_null())
+                    .col(ColumnDef::new("resource_type").string_len(32).not_null())
+                    .col(ColumnDef::new("resource_id").string_len(36).not_null())
+                    .col(ColumnDef::new("occurred_at").big_integer().not_null())
+                    .col(ColumnDef::new("data").text().not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_scim_events_tenant")
+                            .from("scim_events", "tenant_id")
+                            .to("scim_tenants", "id"),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // The feed of one tenant, from a cursor.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_scim_events_tenant_sequence")
+                    .table("scim_events")
+                    .col("tenant_id")
+                    .col("sequence")
+                    .to_owned(),
+            )
+            .await
+    }
+}
