@@ -6,10 +6,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use scim_core::ports::{ResourceStore, StoreError, TenantStore};
 use scim_core::{
-    Credential, Event, EventType, GroupRef, Member, MemberChange, NewCredential, NewResource,
-    NewTenant, Page, Query, Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource,
-    Tenant, TenantId,
+    Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, Member, MemberChange,
+    NewCredential, NewResource, NewTenant, Page, Query, Replacement, ResourceKind, SortOrder,
+    StoredEvent, StoredResource, Tenant, TenantId, TenantPolicies,
 };
+use scim_schema::Strictness;
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -103,6 +104,45 @@ impl SeaOrmStore {
 fn display_key(attributes: &Map<String, Value>) -> Option<String> {
     let folded = attributes.get("displayName")?.as_str()?.to_lowercase();
     (folded.chars().count() <= 512 && storable(&folded)).then_some(folded)
+}
+
+/// Stable JSON for tenant policies; unset choices are left out.
+fn policies_to_json(policies: &TenantPolicies) -> String {
+    let mut map = Map::new();
+    if let Some(d) = policies.duplicates {
+        map.insert("duplicates".into(), Value::String(d.as_str().into()));
+    }
+    if let Some(m) = policies.delete_mode {
+        map.insert("deleteMode".into(), Value::String(m.as_str().into()));
+    }
+    if let Some(s) = policies.strictness {
+        let name = match s {
+            Strictness::Lenient => "lenient",
+            Strictness::Strict => "strict",
+        };
+        map.insert("strictness".into(), Value::String(name.into()));
+    }
+    Value::Object(map).to_string()
+}
+
+fn policies_from_json(text: &str) -> Result<TenantPolicies, StoreError> {
+    let corrupt = || StoreError::Backend(format!("tenant policies are corrupt: {text}").into());
+    let value: Value = serde_json::from_str(text).map_err(|_| corrupt())?;
+    let field = |name: &str| value.get(name).and_then(Value::as_str);
+    Ok(TenantPolicies {
+        duplicates: field("duplicates")
+            .map(|d| DuplicatePolicy::parse(d).ok_or_else(corrupt))
+            .transpose()?,
+        delete_mode: field("deleteMode")
+            .map(|m| DeleteMode::parse(m).ok_or_else(corrupt))
+            .transpose()?,
+        strictness: match field("strictness") {
+            None => None,
+            Some("lenient") => Some(Strictness::Lenient),
+            Some("strict") => Some(Strictness::Strict),
+            Some(_) => return Err(corrupt()),
+        },
+    })
 }
 
 fn micros(at: DateTime<Utc>) -> i64 {
@@ -739,6 +779,7 @@ impl TenantStore for SeaOrmStore {
             id: Set(new.id.as_str().to_owned()),
             name: Set(new.name.clone()),
             created_at: Set(micros(new.created)),
+            policies: Set(None),
         })
         .exec_without_returning(&txn)
         .await
@@ -778,6 +819,37 @@ impl TenantStore for SeaOrmStore {
             name: row.name,
             created: from_micros(row.created_at)?,
         }))
+    }
+
+    async fn policies(&self, tenant: &TenantId) -> Result<TenantPolicies, StoreError> {
+        let row = tenant::Entity::find_by_id(tenant.as_str().to_owned())
+            .one(&self.db)
+            .await
+            .map_err(backend)?;
+        match row.and_then(|r| r.policies) {
+            Some(text) => policies_from_json(&text),
+            None => Ok(TenantPolicies::default()),
+        }
+    }
+
+    async fn set_policies(
+        &self,
+        tenant: &TenantId,
+        policies: TenantPolicies,
+    ) -> Result<(), StoreError> {
+        let result = tenant::Entity::update_many()
+            .col_expr(
+                tenant::Column::Policies,
+                Expr::value(policies_to_json(&policies)),
+            )
+            .filter(tenant::Column::Id.eq(tenant.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        if result.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError> {

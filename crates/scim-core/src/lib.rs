@@ -30,11 +30,11 @@ pub mod testing;
 pub use auth::{AuthService, BootstrapOutcome, IssuedToken, TOKEN_PREFIX, hash_token};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    Credential, Event, EventType, GroupRef, Member, MemberChange, NewCredential, NewResource,
-    NewTenant, Page, Principal, Query, Replacement, ResourceKind, SortOrder, StoredEvent,
-    StoredResource, Tenant, TenantId, parse_etag,
+    Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, Member, MemberChange,
+    NewCredential, NewResource, NewTenant, Page, Principal, Query, Replacement, ResourceKind,
+    SortOrder, StoredEvent, StoredResource, Tenant, TenantId, TenantPolicies, parse_etag,
 };
-pub use service::{DeleteMode, DuplicatePolicy, ListRequest, MAX_KEY_CHARS, ResourceService};
+pub use service::{ListRequest, MAX_KEY_CHARS, ResourceService};
 
 /// The examples of `README.md`, compiled and run as doctests.
 #[cfg(all(doctest, feature = "testing"))]

@@ -155,6 +155,84 @@ pub enum MemberChange {
     RemoveAll,
 }
 
+/// What a create that collides with a live resource's unique attribute
+/// (`userName`) answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DuplicatePolicy {
+    /// The same non-empty `externalId` means the same identity, retried
+    /// (e.g. after a timeout): answer with the stored resource and create
+    /// nothing. Any other collision is 409 `uniqueness` (RFC 7644 §3.3).
+    #[default]
+    ReturnSameExternalId,
+    /// Always 409 `uniqueness`.
+    Conflict,
+    /// Always answer with the stored resource.
+    ReturnExisting,
+}
+
+/// What DELETE does to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeleteMode {
+    /// The record stays in storage, marked deleted: it answers 404, no
+    /// longer counts for uniqueness and leaves its groups; [`crate::ResourceService::purge`]
+    /// removes it after a retention period.
+    #[default]
+    Soft,
+    /// The record is removed at once.
+    Hard,
+}
+
+impl DuplicatePolicy {
+    /// A stable name, for storage and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DuplicatePolicy::ReturnSameExternalId => "return-same-external-id",
+            DuplicatePolicy::Conflict => "conflict",
+            DuplicatePolicy::ReturnExisting => "return-existing",
+        }
+    }
+
+    /// The policy named `name`, as [`DuplicatePolicy::as_str`] writes it.
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            DuplicatePolicy::ReturnSameExternalId,
+            DuplicatePolicy::Conflict,
+            DuplicatePolicy::ReturnExisting,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == name)
+    }
+}
+
+impl DeleteMode {
+    /// A stable name, for storage and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeleteMode::Soft => "soft",
+            DeleteMode::Hard => "hard",
+        }
+    }
+
+    /// The mode named `name`, as [`DeleteMode::as_str`] writes it.
+    pub fn parse(name: &str) -> Option<Self> {
+        [DeleteMode::Soft, DeleteMode::Hard]
+            .into_iter()
+            .find(|m| m.as_str() == name)
+    }
+}
+
+/// How provisioning behaves for one tenant. Unset choices take the
+/// service's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TenantPolicies {
+    /// What a create colliding with a live user answers.
+    pub duplicates: Option<DuplicatePolicy>,
+    /// Whether DELETE keeps or removes records.
+    pub delete_mode: Option<DeleteMode>,
+    /// Whether unknown attributes are dropped or refused.
+    pub strictness: Option<scim_schema::Strictness>,
+}
+
 /// What happened, in an [`Event`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventType {

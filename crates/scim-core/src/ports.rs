@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::model::{
     Credential, Event, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
     Query, Replacement, ResourceKind, StoredEvent, StoredResource, Tenant, TenantId,
+    TenantPolicies,
 };
 
 /// Why a storage operation failed. Adapters MUST classify errors by kind
@@ -197,6 +198,18 @@ pub trait TenantStore: Send + Sync {
 
     /// Finds a tenant by its exact name.
     async fn find_tenant_by_name(&self, name: &str) -> Result<Option<Tenant>, StoreError>;
+
+    /// The tenant's provisioning policies; all unset for a tenant that never
+    /// set any (or does not exist).
+    async fn policies(&self, tenant: &TenantId) -> Result<TenantPolicies, StoreError>;
+
+    /// Replaces the tenant's policies. MUST return [`StoreError::NotFound`]
+    /// for an unknown tenant.
+    async fn set_policies(
+        &self,
+        tenant: &TenantId,
+        policies: TenantPolicies,
+    ) -> Result<(), StoreError>;
 
     /// Finds the live credential whose token hash equals `token_hash`.
     async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError>;

@@ -53,8 +53,10 @@ impl Server {
             store_arc.clone(),
             clock.clone(),
             ids.clone(),
-        );
-        let groups = ResourceService::new(ResourceKind::Group, store_arc, clock, ids);
+        )
+        .with_tenant_policies(store_arc.clone());
+        let groups = ResourceService::new(ResourceKind::Group, store_arc.clone(), clock, ids)
+            .with_tenant_policies(store_arc);
 
         let http = HttpConfig {
             base_path: settings.base_path.clone(),

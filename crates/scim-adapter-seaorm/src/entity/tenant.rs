@@ -10,6 +10,8 @@ pub(crate) struct Model {
     pub(crate) name: String,
     /// Microseconds since the Unix epoch, UTC.
     pub(crate) created_at: i64,
+    /// The tenant's policies as JSON text; NULL when none were set.
+    pub(crate) policies: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

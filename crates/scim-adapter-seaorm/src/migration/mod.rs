@@ -6,6 +6,7 @@ mod m0001_initial;
 mod m0002_members;
 mod m0003_display_key;
 mod m0004_events;
+mod m0005_tenant_policies;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_members::Migration),
             Box::new(m0003_display_key::Migration),
             Box::new(m0004_events::Migration),
+            Box::new(m0005_tenant_policies::Migration),
         ]
     }
 }

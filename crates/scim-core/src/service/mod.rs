@@ -2,4 +2,4 @@
 
 mod resources;
 
-pub use resources::{DeleteMode, DuplicatePolicy, ListRequest, MAX_KEY_CHARS, ResourceService};
+pub use resources::{ListRequest, MAX_KEY_CHARS, ResourceService};

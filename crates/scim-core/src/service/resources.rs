@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
 use crate::model::{
-    Event, EventType, Member, MemberChange, NewResource, Page, Query, Replacement, ResourceKind,
-    SortOrder, StoredEvent, StoredResource, TenantId,
+    DeleteMode, DuplicatePolicy, Event, EventType, Member, MemberChange, NewResource, Page, Query,
+    Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, TenantId, TenantPolicies,
 };
-use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError};
+use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError, TenantStore};
 
 /// The longest `userName` and `externalId`, in characters. Storage
 /// adapters index these values, so they are bounded.
@@ -33,35 +33,17 @@ pub struct ListRequest {
     pub count: u64,
 }
 
-/// What a create that collides with a live resource's unique attribute
-/// (`userName`) answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DuplicatePolicy {
-    /// The same non-empty `externalId` means the same identity, retried
-    /// (e.g. after a timeout): answer with the stored resource and create
-    /// nothing. Any other collision is 409 `uniqueness` (RFC 7644 §3.3).
-    #[default]
-    ReturnSameExternalId,
-    /// Always 409 `uniqueness`.
-    Conflict,
-    /// Always answer with the stored resource.
-    ReturnExisting,
-}
-
-/// What DELETE does to a resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DeleteMode {
-    /// The record stays in storage, marked deleted: it answers 404, no
-    /// longer counts for uniqueness and leaves its groups; [`ResourceService::purge`]
-    /// removes it after a retention period.
-    #[default]
-    Soft,
-    /// The record is removed at once.
-    Hard,
+/// The policies in force for one request.
+#[derive(Debug, Clone, Copy)]
+struct Effective {
+    duplicates: DuplicatePolicy,
+    delete_mode: DeleteMode,
+    strictness: Strictness,
 }
 
 /// The service for one resource kind (Users or Groups) of any tenant.
 pub struct ResourceService {
+    tenant_policies: Option<Arc<dyn TenantStore>>,
     kind: ResourceKind,
     delete_mode: DeleteMode,
     duplicates: DuplicatePolicy,
@@ -98,6 +80,7 @@ impl ResourceService {
             ResourceKind::Group => ResourceType::group(),
         };
         ResourceService {
+            tenant_policies: None,
             kind,
             delete_mode: DeleteMode::default(),
             duplicates: DuplicatePolicy::default(),
@@ -115,6 +98,26 @@ impl ResourceService {
         self.schemas = Arc::new(filter_schemas(&resource_type));
         self.resource_type = resource_type;
         self
+    }
+
+    /// Reads each tenant's [`TenantPolicies`] from `tenants`; the choices a
+    /// tenant leaves unset take this service's defaults.
+    pub fn with_tenant_policies(mut self, tenants: Arc<dyn TenantStore>) -> Self {
+        self.tenant_policies = Some(tenants);
+        self
+    }
+
+    /// The policies in force for `tenant`.
+    async fn policies(&self, tenant: &TenantId) -> Result<Effective, Error> {
+        let set = match &self.tenant_policies {
+            Some(tenants) => tenants.policies(tenant).await?,
+            None => TenantPolicies::default(),
+        };
+        Ok(Effective {
+            duplicates: set.duplicates.unwrap_or(self.duplicates),
+            delete_mode: set.delete_mode.unwrap_or(self.delete_mode),
+            strictness: set.strictness.unwrap_or(self.strictness),
+        })
     }
 
     /// Chooses whether DELETE keeps the record (soft) or removes it (hard).
@@ -154,7 +157,8 @@ impl ResourceService {
     /// recognises a retried create: then the stored resource is returned
     /// and nothing is created.
     pub async fn create(&self, tenant: &TenantId, body: Value) -> Result<StoredResource, Error> {
-        let mut attributes = self.prepare(body, Mode::Create)?;
+        let policies = self.policies(tenant).await?;
+        let mut attributes = self.prepare(body, Mode::Create, policies.strictness)?;
         let members = self.take_members(tenant, &mut attributes).await?;
         let (unique_key, external_id) = self.keys(&attributes)?;
         let id = self.ids.new_id();
@@ -174,7 +178,10 @@ impl ResourceService {
         };
         match self.store.create(tenant, resource).await {
             Err(StoreError::Conflict { attribute }) => {
-                if let Some(existing) = self.replayed(tenant, unique_key, external_id).await? {
+                if let Some(existing) = self
+                    .replayed(tenant, unique_key, external_id, policies.duplicates)
+                    .await?
+                {
                     return Ok(existing);
                 }
                 Err(StoreError::Conflict { attribute }.into())
@@ -190,11 +197,12 @@ impl ResourceService {
         tenant: &TenantId,
         unique_key: Option<String>,
         external_id: Option<String>,
+        duplicates: DuplicatePolicy,
     ) -> Result<Option<StoredResource>, Error> {
         let (Some(key), Some(name)) = (unique_key, self.kind.unique_attribute()) else {
             return Ok(None);
         };
-        let wanted = match self.duplicates {
+        let wanted = match duplicates {
             DuplicatePolicy::Conflict => return Ok(None),
             DuplicatePolicy::ReturnExisting => None,
             DuplicatePolicy::ReturnSameExternalId => match external_id {
@@ -305,7 +313,9 @@ impl ResourceService {
             if expected_version.is_some_and(|v| v != current.version) {
                 return Err(StoreError::VersionMismatch.into());
             }
-            let mut attributes = self.prepare(body.clone(), Mode::Replace(&current.attributes))?;
+            let strictness = self.policies(tenant).await?.strictness;
+            let mut attributes =
+                self.prepare(body.clone(), Mode::Replace(&current.attributes), strictness)?;
             // A PUT without `members` does not assert them (RFC 7644 §3.5.1
             // allows either reading): they stay. `members: []` clears them.
             let members = self.take_members(tenant, &mut attributes).await?;
@@ -380,9 +390,10 @@ impl ResourceService {
                 format!("the body is not a PatchOp: {e}"),
             )
         })?;
+        let strictness = self.policies(tenant).await?.strictness;
         let options = scim_patch::Options::new()
             .with_extract_members(self.kind == ResourceKind::Group)
-            .with_strictness(self.strictness);
+            .with_strictness(strictness);
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -407,7 +418,7 @@ impl ResourceService {
                     map.remove("id");
                     map.remove("meta");
                 }
-                self.prepare(patched, Mode::Replace(&current.attributes))?
+                self.prepare(patched, Mode::Replace(&current.attributes), strictness)?
             } else {
                 current.attributes.clone()
             };
@@ -479,13 +490,14 @@ impl ResourceService {
         id: &str,
         expected_version: Option<u64>,
     ) -> Result<(), Error> {
+        let mode = self.policies(tenant).await?.delete_mode;
         let at = self.clock.now();
         let events = vec![self.event(self.types().deleted, id, at, Value::Null)];
         self.store
             .delete(tenant, self.kind, id, expected_version, at, events)
             .await
             .map_err(|err| self.store_error(err, id))?;
-        if self.delete_mode == DeleteMode::Hard {
+        if mode == DeleteMode::Hard {
             self.store.purge(tenant, at, Some(id.to_owned())).await?;
         }
         Ok(())
@@ -767,8 +779,13 @@ impl ResourceService {
     }
 
     /// Validates a body and removes what is never stored.
-    fn prepare(&self, body: Value, mode: Mode<'_>) -> Result<Map<String, Value>, Error> {
-        let mut attributes = self.resource_type.validate(body, mode, self.strictness)?;
+    fn prepare(
+        &self,
+        body: Value,
+        mode: Mode<'_>,
+        strictness: Strictness,
+    ) -> Result<Map<String, Value>, Error> {
+        let mut attributes = self.resource_type.validate(body, mode, strictness)?;
         // Passwords are write-only and never returned. This server does not
         // authenticate users, so it keeps no password, hashed or not.
         attributes.remove("password");

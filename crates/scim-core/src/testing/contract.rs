@@ -18,8 +18,8 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use crate::model::{
-    Event, EventType, Member, MemberChange, NewCredential, NewResource, NewTenant, Query,
-    Replacement, ResourceKind, SortOrder, TenantId,
+    DeleteMode, DuplicatePolicy, Event, EventType, Member, MemberChange, NewCredential,
+    NewResource, NewTenant, Query, Replacement, ResourceKind, SortOrder, TenantId, TenantPolicies,
 };
 use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
 
@@ -1104,6 +1104,40 @@ async fn tenants_and_credentials<S: TenantStore>(store: &S) -> Result<(), String
     check(
         cred.is_some_and(|c| c.tenant_id == id && c.id == credential.id && c.prefix == "scim_abc"),
         "find_credential MUST resolve the stored hash to its tenant",
+    )?;
+    let defaults = store.policies(&id).await;
+    check(
+        defaults.is_ok_and(|p| p == TenantPolicies::default()),
+        "a new tenant MUST have no policies set",
+    )?;
+    let chosen = TenantPolicies {
+        duplicates: Some(DuplicatePolicy::Conflict),
+        delete_mode: Some(DeleteMode::Hard),
+        strictness: Some(scim_schema::Strictness::Strict),
+    };
+    store
+        .set_policies(&id, chosen)
+        .await
+        .map_err(|e| format!("set_policies failed: {e}"))?;
+    let read = store.policies(&id).await;
+    check(read.is_ok_and(|p| p == chosen), "policies MUST round-trip")?;
+    let partial = TenantPolicies {
+        delete_mode: Some(DeleteMode::Soft),
+        ..TenantPolicies::default()
+    };
+    store
+        .set_policies(&id, partial)
+        .await
+        .map_err(|e| format!("set_policies failed: {e}"))?;
+    let read = store.policies(&id).await;
+    check(
+        read.is_ok_and(|p| p == partial),
+        "set_policies MUST replace all choices",
+    )?;
+    let unknown_tenant = store.set_policies(&TenantId(fresh()), chosen).await;
+    check(
+        matches!(unknown_tenant, Err(StoreError::NotFound)),
+        "set_policies on an unknown tenant MUST return NotFound",
     )?;
     let unknown = store.find_credential(&"f".repeat(64)).await;
     check(

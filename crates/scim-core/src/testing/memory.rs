@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::model::{
     Credential, Event, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
     Query, Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, Tenant, TenantId,
+    TenantPolicies,
 };
 use crate::ports::{ResourceStore, StoreError, TenantStore};
 
@@ -33,6 +34,7 @@ struct State {
     members: HashMap<String, Vec<Member>>,
     /// Every tenant's events, in the order written.
     events: Vec<(TenantId, StoredEvent)>,
+    policies: HashMap<TenantId, TenantPolicies>,
 }
 
 impl State {
@@ -456,6 +458,28 @@ impl TenantStore for MemoryStore {
 
     async fn find_tenant_by_name(&self, name: &str) -> Result<Option<Tenant>, StoreError> {
         Ok(self.lock().tenants.iter().find(|t| t.name == name).cloned())
+    }
+
+    async fn policies(&self, tenant: &TenantId) -> Result<TenantPolicies, StoreError> {
+        Ok(self
+            .lock()
+            .policies
+            .get(tenant)
+            .copied()
+            .unwrap_or_default())
+    }
+
+    async fn set_policies(
+        &self,
+        tenant: &TenantId,
+        policies: TenantPolicies,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if !state.tenants.iter().any(|t| t.id == *tenant) {
+            return Err(StoreError::NotFound);
+        }
+        state.policies.insert(tenant.clone(), policies);
+        Ok(())
     }
 
     async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError> {

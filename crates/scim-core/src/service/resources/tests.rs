@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;
-use crate::model::{EventType, GroupRef};
+use crate::model::{DeleteMode, DuplicatePolicy, EventType, GroupRef, TenantPolicies};
 use crate::ports::{MockClock, MockIdGenerator, MockResourceStore, SystemClock, UuidV7Ids};
 use crate::testing::MemoryStore;
 
@@ -578,5 +578,69 @@ async fn every_real_change_emits_its_events_and_no_op_changes_emit_none() {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn each_tenant_chooses_its_own_policies() {
+    use crate::ports::TenantStore as _;
+    let store: Arc<MemoryStore> = Arc::default();
+    let mut ids = Vec::new();
+    for name in ["strict", "relaxed"] {
+        let id = TenantId(name.to_owned());
+        store
+            .create_tenant(
+                crate::model::NewTenant {
+                    id: id.clone(),
+                    name: name.to_owned(),
+                    created: Utc::now(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let (strict, relaxed) = (&ids[0], &ids[1]);
+    store
+        .set_policies(
+            strict,
+            TenantPolicies {
+                duplicates: Some(DuplicatePolicy::Conflict),
+                delete_mode: Some(DeleteMode::Hard),
+                strictness: Some(scim_schema::Strictness::Strict),
+            },
+        )
+        .await
+        .unwrap();
+    let svc = users(store.clone()).with_tenant_policies(store.clone());
+
+    let body = json!({"userName": "ann", "externalId": "e-1", "favouriteColour": "green"});
+    let err = svc.create(strict, body.clone()).await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::InvalidSyntax,
+        "strict tenants refuse unknown attributes"
+    );
+    let kept = svc.create(relaxed, body.clone()).await.unwrap();
+    assert!(!kept.attributes.contains_key("favouriteColour"));
+    // Retried creates: returned for the relaxed tenant, 409 for the strict one.
+    assert_eq!(svc.create(relaxed, body).await.unwrap().id, kept.id);
+    let strict_body = json!({"userName": "ann", "externalId": "e-1"});
+    let first = svc.create(strict, strict_body.clone()).await.unwrap();
+    assert_eq!(
+        svc.create(strict, strict_body).await.unwrap_err().kind(),
+        ErrorKind::Uniqueness
+    );
+    // Hard delete for the strict tenant, soft for the other.
+    svc.delete(strict, &first.id, None).await.unwrap();
+    svc.delete(relaxed, &kept.id, None).await.unwrap();
+    assert_eq!(
+        svc.purge(strict, chrono::Duration::zero()).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        svc.purge(relaxed, chrono::Duration::zero()).await.unwrap(),
+        1
     );
 }
