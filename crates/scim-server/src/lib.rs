@@ -39,6 +39,7 @@ impl Server {
     /// Prepares everything that can fail before serving: storage,
     /// migrations, the default tenant and the listening socket.
     pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
+        let user_type = settings.user_resource_type()?;
         let store = open_and_migrate(settings).await?;
         let store_arc = Arc::new(store.clone());
         let clock = Arc::new(SystemClock);
@@ -54,6 +55,7 @@ impl Server {
             clock.clone(),
             ids.clone(),
         )
+        .with_resource_type(user_type)
         .with_tenant_policies(store_arc.clone());
         let groups = ResourceService::new(ResourceKind::Group, store_arc.clone(), clock, ids)
             .with_tenant_policies(store_arc);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use scim_schema::{ResourceType, SchemaDef};
 
 /// SCIM 2.0 provisioning server.
 ///
@@ -79,6 +80,16 @@ pub struct Settings {
     /// Log format.
     #[arg(long, env = "SCIM_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    /// SCIM schema JSON files (RFC 7643 §7) of extensions Users may carry,
+    /// e.g. urn:example:params:scim:schemas:extension:acme:2.0:User.
+    /// Repeat the flag, or separate paths with commas in the variable.
+    #[arg(
+        long = "user-extension",
+        env = "SCIM_USER_EXTENSIONS",
+        value_delimiter = ','
+    )]
+    pub user_extensions: Vec<PathBuf>,
 }
 
 impl Settings {
@@ -94,6 +105,7 @@ impl Settings {
             base_path: "/scim/v2".to_owned(),
             max_body_bytes: 1024 * 1024,
             log_format: LogFormat::Text,
+            user_extensions: Vec::new(),
         }
     }
 
@@ -117,6 +129,35 @@ impl Settings {
             bail!("SCIM_BOOTSTRAP_TOKEN is set but empty");
         }
         Ok(())
+    }
+
+    /// The User resource type: the core schema, the Enterprise User
+    /// extension and the extensions read from `user_extensions`.
+    pub fn user_resource_type(&self) -> anyhow::Result<ResourceType> {
+        let mut users = ResourceType::user();
+        for path in &self.user_extensions {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the schema file {}", path.display()))?;
+            let schema: SchemaDef = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a SCIM schema (RFC 7643 §7)", path.display())
+            })?;
+            if !schema.id.to_ascii_lowercase().starts_with("urn:") {
+                bail!(
+                    "{}: the schema id must be a URN, got {:?}",
+                    path.display(),
+                    schema.id
+                );
+            }
+            if users.knows_schema(&schema.id) {
+                bail!(
+                    "{}: the schema {} is defined twice",
+                    path.display(),
+                    schema.id
+                );
+            }
+            users = users.with_extension(schema, false);
+        }
+        Ok(users)
     }
 
     /// The database URL to connect to. Without one, the embedded SQLite

@@ -194,3 +194,63 @@ fn invalid_settings_fail_fast_with_a_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot open the database"), "{stderr}");
 }
+
+#[tokio::test]
+async fn custom_user_extensions_load_from_schema_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("acme.json");
+    std::fs::write(
+        &schema,
+        r#"{"id":"urn:example:params:scim:schemas:extension:acme:2.0:User","name":"AcmeUser",
+            "attributes":[{"name":"badgeNumber","type":"integer","required":false}]}"#,
+    )
+    .unwrap();
+    let token = "extension-test-token-8c1f";
+    let mut running = start(
+        &dir.path().join("data"),
+        &[
+            ("SCIM_BOOTSTRAP_TOKEN", token),
+            ("SCIM_USER_EXTENSIONS", schema.to_str().unwrap()),
+        ],
+    );
+    let (_, base) = read_banner(&mut running);
+    let http = reqwest::Client::new();
+    let created = http
+        .post(format!("{base}/Users"))
+        .bearer_auth(token)
+        .header("content-type", "application/scim+json")
+        .body(r#"{"userName":"badge","urn:example:params:scim:schemas:extension:acme:2.0:User":{"badgeNumber":42}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let body: Value = created.json().await.unwrap();
+    assert_eq!(
+        body["urn:example:params:scim:schemas:extension:acme:2.0:User"]["badgeNumber"],
+        42
+    );
+    let schemas: Value = http
+        .get(format!(
+            "{base}/Schemas/urn:example:params:scim:schemas:extension:acme:2.0:User"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(schemas["attributes"][0]["name"], "badgeNumber");
+
+    // A file that is not a schema stops the server with a message.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"not\": \"a schema\"}").unwrap();
+    let output = Command::new(BIN)
+        .env_clear()
+        .env("SCIM_DATA_DIR", dir.path().join("other"))
+        .env("SCIM_USER_EXTENSIONS", &bad)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not a SCIM schema"), "{stderr}");
+}
