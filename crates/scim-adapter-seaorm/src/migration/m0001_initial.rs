@@ -3,26 +3,14 @@
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
+use super::table;
+
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
 /// Longest `userName`, `externalId` or folded key the schema stores. On
 /// MySQL a (tenant, type, key) index must fit 3072 bytes of utf8mb4.
 pub(crate) const MAX_KEY_CHARS: u32 = 512;
-
-/// Table options per backend. On MySQL/MariaDB every column compares
-/// byte-wise (`utf8mb4_bin`): the default collations are case- and
-/// accent-insensitive, which would make `josé` and `Jose` collide.
-fn table(backend: DbBackend, name: &'static str) -> TableCreateStatement {
-    let mut t = Table::create();
-    t.table(name);
-    if backend == DbBackend::MySql {
-        t.engine("InnoDB")
-            .character_set("utf8mb4")
-            .collate("utf8mb4_bin");
-    }
-    t
-}
 
 /// Unbounded JSON text: MySQL's TEXT stops at 64 KiB.
 fn json_text(backend: DbBackend, name: &'static str) -> ColumnDef {

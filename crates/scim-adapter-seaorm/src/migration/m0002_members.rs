@@ -1,8 +1,9 @@
 //! Group memberships in their own table, so that changing k members costs
 //! O(k) whatever the group's size.
 
-use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
+
+use super::table;
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
@@ -11,14 +12,7 @@ pub(crate) struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
-        let mut table = Table::create();
-        table.table("scim_members");
-        if backend == DbBackend::MySql {
-            table
-                .engine("InnoDB")
-                .character_set("utf8mb4")
-                .collate("utf8mb4_bin");
-        }
+        let mut table = table(backend, "scim_members");
         manager
             .create_table(
                 table

@@ -1,7 +1,8 @@
 //! The event outbox: written in the same transaction as each change.
 
-use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
+
+use super::table;
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
@@ -10,14 +11,7 @@ pub(crate) struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
-        let mut table = Table::create();
-        table.table("scim_events");
-        if backend == DbBackend::MySql {
-            table
-                .engine("InnoDB")
-                .character_set("utf8mb4")
-                .collate("utf8mb4_bin");
-        }
+        let mut table = table(backend, "scim_events");
         manager
             .create_table(
                 table

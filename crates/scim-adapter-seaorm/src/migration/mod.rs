@@ -1,5 +1,6 @@
 //! Schema migrations, applied in order by [`Migrator`].
 
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
@@ -22,4 +23,18 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_tenant_policies::Migration),
         ]
     }
+}
+
+/// Table options per backend. On MySQL/MariaDB every column compares
+/// byte-wise (`utf8mb4_bin`): the default collations are case- and
+/// accent-insensitive, which would make `josé` and `Jose` collide.
+pub(crate) fn table(backend: DbBackend, name: &'static str) -> TableCreateStatement {
+    let mut t = Table::create();
+    t.table(name);
+    if backend == DbBackend::MySql {
+        t.engine("InnoDB")
+            .character_set("utf8mb4")
+            .collate("utf8mb4_bin");
+    }
+    t
 }
