@@ -23,6 +23,7 @@ compile_error!("enable at least one backend feature: sqlite, postgres or mysql")
 
 mod entity;
 mod error;
+mod index;
 mod migration;
 mod query;
 mod store;

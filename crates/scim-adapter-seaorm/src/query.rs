@@ -10,11 +10,12 @@
 use scim_core::ResourceKind;
 use scim_core::ports::StoreError;
 use scim_filter::{AttrPath, AttributeResolver, CompValue, CompareOp, Filter, Schemas};
-use sea_orm::sea_query::{Expr, LikeExpr, Query, SimpleExpr};
+use scim_schema::{AttributeDef, AttributeType};
+use sea_orm::sea_query::{Alias, Expr, LikeExpr, Query as Sql, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ExprTrait};
 
 use crate::entity::resource::Column;
-use crate::entity::{member, resource};
+use crate::entity::{member, resource, value};
 
 /// The column an attribute path maps to, and how its values compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,8 +91,16 @@ pub(crate) fn condition(
         Filter::Not(inner) => condition(inner, kind, schemas)?.not(),
         Filter::Present(path) => match target(path, kind, schemas) {
             Some(t) => Condition::all().add(t.column().is_not_null()),
-            None => return Err(unsupported(filter)),
+            None => {
+                let (key, def) = index_key(path, schemas).ok_or_else(|| unsupported(filter))?;
+                Condition::all().add(present(&key, def, None))
+            }
         },
+        Filter::Compare { path, op, value } if target(path, kind, schemas).is_none() => {
+            let (key, def) = index_key(path, schemas).ok_or_else(|| unsupported(filter))?;
+            let (key, def) = comparable(key, def).ok_or_else(|| unsupported(filter))?;
+            indexed_comparison(&key, def, *op, value, None).ok_or_else(|| unsupported(filter))?
+        }
         Filter::Compare { path, op, value } => {
             let t = target(path, kind, schemas).ok_or_else(|| unsupported(filter))?;
             let compared = comparison(t, *op, value).ok_or_else(|| unsupported(filter))?;
@@ -112,8 +121,31 @@ pub(crate) fn condition(
                 && schemas
                     .resolve_path(attr)
                     .is_ok_and(|r| r.extension.is_none() && r.attribute.name == "members");
+            if !is_members {
+                let (key, def) = index_key(attr, schemas).ok_or_else(|| unsupported(filter))?;
+                if def.ty != AttributeType::Complex || attr.sub_attr.is_some() {
+                    return Err(unsupported(filter));
+                }
+                let inner =
+                    element_condition(inner, &key, def).ok_or_else(|| unsupported(filter))?;
+                // One element of the attribute satisfies the whole value filter.
+                let element = Sql::select()
+                    .expr(Expr::val(1))
+                    .from_as(value::Entity, Alias::new(ELEMENT))
+                    .and_where(
+                        Expr::col((Alias::new(ELEMENT), value::Column::ResourceId))
+                            .equals((resource::Entity, Column::Id)),
+                    )
+                    .and_where(
+                        Expr::col((Alias::new(ELEMENT), value::Column::Path))
+                            .like(LikeExpr::new(format!("{}.%", escape(&key))).escape('\\')),
+                    )
+                    .cond_where(inner)
+                    .to_owned();
+                return Ok(Condition::all().add(Expr::exists(element)));
+            }
             let mut ids = Vec::new();
-            if !is_members || !member_ids(inner, &mut ids) {
+            if !member_ids(inner, &mut ids) {
                 return Err(unsupported(filter));
             }
             ids.retain(|id| crate::store::storable(id));
@@ -123,7 +155,7 @@ pub(crate) fn condition(
             // `members[value eq "id"]`: how Entra ID checks one membership
             // without reading a group's members. Answered by the
             // (group, member) index.
-            let subquery = Query::select()
+            let subquery = Sql::select()
                 .expr(Expr::val(1))
                 .from(member::Entity)
                 .and_where(
@@ -134,6 +166,203 @@ pub(crate) fn condition(
                 .to_owned();
             Condition::all().add(Expr::exists(subquery))
         }
+    })
+}
+
+/// The alias of the element a value filter is evaluated on.
+const ELEMENT: &str = "ve";
+/// The alias of one leaf value.
+const LEAF: &str = "vs";
+
+/// The index path and definition of an attribute path outside a value
+/// filter: lowercase, extension attributes behind their lowercase URN.
+fn index_key<'a>(path: &AttrPath, schemas: &'a Schemas) -> Option<(String, &'a AttributeDef)> {
+    let resolved = schemas.resolve_path(path).ok()?;
+    // Not in the stored document: `meta` (beyond its own columns) and the
+    // memberships, which live in their own table.
+    if resolved.extension.is_none()
+        && matches!(resolved.attribute.name.as_str(), "meta" | "groups" | "members")
+    {
+        return None;
+    }
+    let mut key = match resolved.extension {
+        Some(urn) => format!(
+            "{}:{}",
+            urn.to_lowercase(),
+            resolved.attribute.name.to_lowercase()
+        ),
+        None => resolved.attribute.name.to_lowercase(),
+    };
+    let def = match resolved.sub_attribute {
+        Some(sub) => {
+            key.push('.');
+            key.push_str(&sub.name.to_lowercase());
+            sub
+        }
+        None => resolved.attribute,
+    };
+    Some((key, def))
+}
+
+/// A comparison on a complex attribute compares its `value` sub-attribute
+/// (RFC 7644 §3.4.2.2: `emails co "x"`).
+fn comparable(key: String, def: &AttributeDef) -> Option<(String, &AttributeDef)> {
+    if def.ty != AttributeType::Complex {
+        return Some((key, def));
+    }
+    let sub = def.sub_attribute("value")?;
+    Some((format!("{key}.value"), sub))
+}
+
+/// `EXISTS` a leaf at `key` (of the element being filtered, when inside a
+/// value filter) satisfying `condition`.
+fn leaf_exists(key: &str, condition: Condition, element: bool) -> SimpleExpr {
+    let mut leaf = Sql::select()
+        .expr(Expr::val(1))
+        .from_as(value::Entity, Alias::new(LEAF))
+        .and_where(
+            Expr::col((Alias::new(LEAF), value::Column::ResourceId))
+                .equals((resource::Entity, Column::Id)),
+        )
+        .and_where(Expr::col((Alias::new(LEAF), value::Column::Path)).eq(key))
+        .to_owned();
+    if element {
+        leaf.and_where(
+            Expr::col((Alias::new(LEAF), value::Column::Elem))
+                .equals((Alias::new(ELEMENT), value::Column::Elem)),
+        );
+    }
+    leaf.cond_where(condition);
+    Expr::exists(leaf)
+}
+
+/// Whether the attribute at `key` has a value (for complex attributes:
+/// any sub-attribute).
+fn present(key: &str, def: &AttributeDef, element: Option<()>) -> SimpleExpr {
+    if def.ty != AttributeType::Complex {
+        return leaf_exists(key, Condition::all(), element.is_some());
+    }
+    let mut any = Sql::select()
+        .expr(Expr::val(1))
+        .from_as(value::Entity, Alias::new(LEAF))
+        .and_where(
+            Expr::col((Alias::new(LEAF), value::Column::ResourceId))
+                .equals((resource::Entity, Column::Id)),
+        )
+        .and_where(
+            Expr::col((Alias::new(LEAF), value::Column::Path))
+                .like(LikeExpr::new(format!("{}.%", escape(key))).escape('\\')),
+        )
+        .to_owned();
+    if element.is_some() {
+        any.and_where(
+            Expr::col((Alias::new(LEAF), value::Column::Elem))
+                .equals((Alias::new(ELEMENT), value::Column::Elem)),
+        );
+    }
+    Expr::exists(any)
+}
+
+/// A comparison answered by the value index. `eq null` asks for no value,
+/// `ne null` for some; other comparisons ask for some value that
+/// satisfies them, as the evaluator does for multi-valued attributes.
+fn indexed_comparison(
+    key: &str,
+    def: &AttributeDef,
+    op: CompareOp,
+    value: &CompValue,
+    element: Option<()>,
+) -> Option<Condition> {
+    let in_element = element.is_some();
+    if let CompValue::Null = value {
+        let some = leaf_exists(key, Condition::all(), in_element);
+        return match op {
+            CompareOp::Eq => Some(Condition::all().add(some).not()),
+            CompareOp::Ne => Some(Condition::all().add(some)),
+            _ => None,
+        };
+    }
+    let leaf = |c: value::Column| Expr::col((Alias::new(LEAF), c));
+    let compared: SimpleExpr = match (def.ty, value) {
+        (
+            AttributeType::String | AttributeType::Reference | AttributeType::Binary,
+            CompValue::String(s),
+        ) => {
+            if !crate::store::storable(s) {
+                Expr::val(1).eq(0)
+            } else {
+                let (column, s) = if def.case_exact {
+                    (value::Column::TextExact, s.clone())
+                } else {
+                    (value::Column::TextFolded, s.to_lowercase())
+                };
+                let like = |pattern: String| leaf(column).like(LikeExpr::new(pattern).escape('\\'));
+                match op {
+                    CompareOp::Eq => leaf(column).eq(s),
+                    CompareOp::Ne => leaf(column).ne(s),
+                    CompareOp::Co => like(format!("%{}%", escape(&s))),
+                    CompareOp::Sw => like(format!("{}%", escape(&s))),
+                    CompareOp::Ew => like(format!("%{}", escape(&s))),
+                    // Engines order text by different collations.
+                    _ => return None,
+                }
+            }
+        }
+        (AttributeType::Boolean, CompValue::Bool(b)) => match op {
+            CompareOp::Eq => leaf(value::Column::BoolValue).eq(*b),
+            CompareOp::Ne => leaf(value::Column::BoolValue).ne(*b),
+            _ => return None,
+        },
+        (AttributeType::Integer | AttributeType::Decimal, CompValue::Number(n)) => ordered(
+            leaf(value::Column::NumValue),
+            op,
+            n.as_str().parse::<f64>().ok()?,
+        )?,
+        (AttributeType::DateTime, CompValue::String(s)) => {
+            let instant = scim_schema::datetime::parse(s)?;
+            let micros = instant.seconds() as f64 * 1e6
+                + crate::index::fraction_micros(instant.fraction()) as f64;
+            ordered(leaf(value::Column::NumValue), op, micros)?
+        }
+        _ => return None,
+    };
+    Some(Condition::all().add(leaf_exists(key, Condition::all().add(compared), in_element)))
+}
+
+fn ordered(column: Expr, op: CompareOp, v: f64) -> Option<SimpleExpr> {
+    Some(match op {
+        CompareOp::Eq => column.eq(v),
+        CompareOp::Ne => column.ne(v),
+        CompareOp::Gt => column.gt(v),
+        CompareOp::Ge => column.gte(v),
+        CompareOp::Lt => column.lt(v),
+        CompareOp::Le => column.lte(v),
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew => return None,
+    })
+}
+
+/// The condition of a value filter on one element of the complex
+/// attribute at `key`: its paths are sub-attributes of `parent`.
+fn element_condition(filter: &Filter, key: &str, parent: &AttributeDef) -> Option<Condition> {
+    Some(match filter {
+        Filter::And(a, b) => Condition::all()
+            .add(element_condition(a, key, parent)?)
+            .add(element_condition(b, key, parent)?),
+        Filter::Or(a, b) => Condition::any()
+            .add(element_condition(a, key, parent)?)
+            .add(element_condition(b, key, parent)?),
+        Filter::Not(inner) => element_condition(inner, key, parent)?.not(),
+        Filter::Present(path) if path.schema.is_none() && path.sub_attr.is_none() => {
+            let sub = parent.sub_attribute(&path.name)?;
+            let sub_key = format!("{key}.{}", sub.name.to_lowercase());
+            Condition::all().add(present(&sub_key, sub, Some(())))
+        }
+        Filter::Compare { path, op, value } if path.schema.is_none() && path.sub_attr.is_none() => {
+            let sub = parent.sub_attribute(&path.name)?;
+            let sub_key = format!("{key}.{}", sub.name.to_lowercase());
+            indexed_comparison(&sub_key, sub, *op, value, Some(()))?
+        }
+        _ => return None,
     })
 }
 
@@ -255,14 +484,16 @@ mod tests {
     }
 
     #[test]
-    fn only_columned_attributes_translate() {
+    fn what_the_database_cannot_order_stays_unsupported() {
         let schemas = Schemas::user();
-        let ok = scim_filter::parse(r#"userName eq "A" and not (externalId pr) or meta.lastModified gt "2024-01-01T00:00:00Z""#).unwrap();
+        let ok = scim_filter::parse(r#"userName eq "A" and not (externalId pr) or meta.lastModified gt "2024-01-01T00:00:00Z" or title eq "x" or emails[type eq "work"]"#).unwrap();
         assert!(condition(&ok, ResourceKind::User, &schemas).is_ok());
         for text in [
-            r#"title eq "x""#,
-            r#"emails[type eq "work"]"#,
+            r#"title gt "x""#,
             r#"externalId co "x""#,
+            r#"members[value eq "x"]"#,
+            r#"meta.resourceType eq "User""#,
+            r#"groups.value eq "g""#,
         ] {
             let f = scim_filter::parse(text).unwrap();
             assert!(

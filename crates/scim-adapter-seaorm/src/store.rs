@@ -12,7 +12,7 @@ use scim_core::{
 };
 use scim_schema::Strictness;
 use sea_orm::ExprTrait;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query as Sql};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectOptions, ConnectionTrait,
     Database, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
@@ -21,7 +21,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use serde_json::{Map, Value};
 
-use crate::entity::{credential, event, member, resource, tenant};
+use crate::entity::{credential, event, member, resource, tenant, value};
 use crate::error::{backend, classify};
 use crate::migration::Migrator;
 
@@ -396,6 +396,7 @@ impl ResourceStore for SeaOrmStore {
             .await
             .map_err(|e| classify(e, new.kind.unique_attribute().unwrap_or("id")))?;
         insert_members(&txn, tenant, &new.id, &new.members, at).await?;
+        crate::index::reindex(&txn, tenant, new.kind, &new.id, &new.attributes, false).await?;
         insert_events(&txn, tenant, &new.events).await?;
         txn.commit().await.map_err(backend)?;
         Ok(StoredResource {
@@ -527,6 +528,8 @@ impl ResourceStore for SeaOrmStore {
                     micros(replacement.modified),
                 )
                 .await?;
+                crate::index::reindex(&txn, tenant, kind, id, &replacement.attributes, true)
+                    .await?;
                 insert_events(&txn, tenant, &replacement.events).await?;
                 txn.commit().await.map_err(backend)?;
                 to_resource(row)
@@ -588,6 +591,22 @@ impl ResourceStore for SeaOrmStore {
         deleted_before: DateTime<Utc>,
         only: Option<String>,
     ) -> Result<u64, StoreError> {
+        // Index rows go with the resources they describe.
+        let mut gone = Sql::select()
+            .column(resource::Column::Id)
+            .from(resource::Entity)
+            .and_where(Expr::col(resource::Column::TenantId).eq(tenant.as_str()))
+            .and_where(Expr::col(resource::Column::DeletedAt).is_not_null())
+            .and_where(Expr::col(resource::Column::DeletedAt).lte(micros(deleted_before)))
+            .to_owned();
+        if let Some(id) = &only {
+            gone.and_where(Expr::col(resource::Column::Id).eq(id.as_str()));
+        }
+        value::Entity::delete_many()
+            .filter(Expr::col(value::Column::ResourceId).in_subquery(gone))
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
         let mut delete = resource::Entity::delete_many()
             .filter(resource::Column::TenantId.eq(tenant.as_str()))
             .filter(resource::Column::DeletedAt.is_not_null())

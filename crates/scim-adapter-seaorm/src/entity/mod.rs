@@ -5,3 +5,4 @@ pub(crate) mod event;
 pub(crate) mod member;
 pub(crate) mod resource;
 pub(crate) mod tenant;
+pub(crate) mod value;

@@ -8,6 +8,7 @@ mod m0002_members;
 mod m0003_display_key;
 mod m0004_events;
 mod m0005_tenant_policies;
+mod m0006_values;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_display_key::Migration),
             Box::new(m0004_events::Migration),
             Box::new(m0005_tenant_policies::Migration),
+            Box::new(m0006_values::Migration),
         ]
     }
 }

@@ -32,6 +32,7 @@ where
     unique_keys_conflict_among_live_resources_of_a_tenant(store).await?;
     reads_never_cross_tenants_or_kinds(store).await?;
     queries_filter_sort_and_page_in_the_store(store).await?;
+    filters_mean_what_the_evaluator_says(store).await?;
     replace_is_conditional_and_keeps_keys_unique(store).await?;
     delete_is_conditional_and_frees_the_unique_key(store).await?;
     memberships_change_as_deltas_and_end_with_their_resources(store).await?;
@@ -425,6 +426,106 @@ async fn queries_filter_sort_and_page_in_the_store<S: ResourceStore + TenantStor
         groups.total_results == 0,
         "queries MUST stay within their kind",
     )?;
+    Ok(())
+}
+
+/// Users with varied attributes, and filters of every shape: the store
+/// MUST select exactly the users `scim_filter::matches` selects.
+async fn filters_mean_what_the_evaluator_says<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let people = [
+        json!({"userName": "ann", "title": "Engineer", "active": true,
+               "name": {"givenName": "Ann", "familyName": "Lee"},
+               "emails": [{"value": "ann@work.example", "type": "work", "primary": true},
+                          {"value": "ann@home.example", "type": "home"}],
+               ent: {"employeeNumber": "1001", "department": "R&D"}}),
+        json!({"userName": "bob", "title": "Manager", "active": false,
+               "name": {"givenName": "Bob"},
+               "emails": [{"value": "bob@home.example", "type": "home"}],
+               ent: {"employeeNumber": "1002", "manager": {"value": "m-1"}}}),
+        json!({"userName": "cy", "active": true,
+               "emails": [{"value": "CY@WORK.EXAMPLE", "type": "work"}],
+               "x509Certificates": [{"value": "MIIB"}]}),
+        json!({"userName": "dee", "title": "engineer (50%_off)", "nickName": "D"}),
+    ];
+    let mut stored = Vec::new();
+    for person in people {
+        let Value::Object(attributes) = person else {
+            return Err("test data must be objects".into());
+        };
+        let mut new = user("placeholder", None);
+        new.unique_key = attributes["userName"].as_str().map(str::to_lowercase);
+        new.attributes = attributes;
+        stored.push(
+            store
+                .create(&t, new)
+                .await
+                .map_err(|e| format!("create failed: {e}"))?,
+        );
+    }
+    let schemas = Arc::new(scim_filter::Schemas::user());
+    let filters = [
+        r#"title eq "engineer""#,
+        r#"title co "ENG""#,
+        r#"title sw "Man""#,
+        r#"title ew "%_off)""#,
+        r#"title ne "Engineer""#,
+        "title pr",
+        "not (title pr)",
+        "title eq null",
+        "active eq true",
+        "active eq false",
+        "active ne true",
+        r#"name.givenName eq "ann""#,
+        "name pr",
+        r#"emails co "@work.example""#,
+        r#"emails.value ew "home.example""#,
+        r#"emails[type eq "work"]"#,
+        r#"emails[type eq "work" and value co "ann"]"#,
+        r#"emails[type eq "home" and value co "cy"]"#,
+        r#"emails[type eq "work"].value eq "cy@work.example""#,
+        r#"emails[not (type eq "work")]"#,
+        "emails[primary eq true]",
+        r#"emails[value pr and type eq "home"] and not (title eq "manager")"#,
+        r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1002""#,
+        r#"employeeNumber sw "100""#,
+        r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m-1""#,
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager pr",
+        r#"x509Certificates.value eq "MIIB""#,
+        r#"nickName eq "d" or title co "manager""#,
+        r#"userName eq "ann" and emails[type eq "home"]"#,
+    ];
+    for text in filters {
+        let filter =
+            scim_filter::parse(text).map_err(|e| format!("bad test filter {text}: {e}"))?;
+        let mut expected: Vec<String> = Vec::new();
+        for resource in &stored {
+            let representation = Value::Object(resource.representation(None));
+            if scim_filter::matches(&filter, &representation, schemas.as_ref())
+                .map_err(|e| format!("the evaluator refused {text}: {e}"))?
+            {
+                expected.push(resource.id.clone());
+            }
+        }
+        let q = Query {
+            filter: Some(filter),
+            ..query(None, None, SortOrder::Ascending)?
+        };
+        let page = store
+            .query(&t, ResourceKind::User, &q)
+            .await
+            .map_err(|e| format!("query `{text}` failed: {e}"))?;
+        let found: Vec<String> = page.resources.into_iter().map(|r| r.id).collect();
+        check(
+            found == expected,
+            &format!(
+                "filter `{text}` MUST select what the evaluator selects: {expected:?}, got {found:?}"
+            ),
+        )?;
+    }
     Ok(())
 }
 
