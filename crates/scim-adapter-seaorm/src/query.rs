@@ -181,7 +181,10 @@ fn index_key<'a>(path: &AttrPath, schemas: &'a Schemas) -> Option<(String, &'a A
     // Not in the stored document: `meta` (beyond its own columns) and the
     // memberships, which live in their own table.
     if resolved.extension.is_none()
-        && matches!(resolved.attribute.name.as_str(), "meta" | "groups" | "members")
+        && matches!(
+            resolved.attribute.name.as_str(),
+            "meta" | "groups" | "members"
+        )
     {
         return None;
     }

@@ -3,7 +3,7 @@
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
-use super::table;
+use super::{table, tenant_fk};
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
@@ -64,12 +64,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("prefix").string_len(32).not_null())
                     .col(ColumnDef::new("created_at").big_integer().not_null())
                     .col(ColumnDef::new("revoked_at").big_integer().null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_scim_credentials_tenant")
-                            .from("scim_credentials", "tenant_id")
-                            .to("scim_tenants", "id"),
-                    )
+                    .foreign_key(&mut tenant_fk("scim_credentials"))
                     .to_owned(),
             )
             .await?;
@@ -105,12 +100,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("created_at").big_integer().not_null())
                     .col(ColumnDef::new("updated_at").big_integer().not_null())
                     .col(ColumnDef::new("deleted_at").big_integer().null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_scim_resources_tenant")
-                            .from("scim_resources", "tenant_id")
-                            .to("scim_tenants", "id"),
-                    )
+                    .foreign_key(&mut tenant_fk("scim_resources"))
                     .to_owned(),
             )
             .await?;

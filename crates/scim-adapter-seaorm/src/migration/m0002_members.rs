@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::table;
+use super::{serial_key, table, tenant_fk};
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
@@ -16,24 +16,13 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 table
-                    .col(
-                        ColumnDef::new("id")
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(serial_key("id"))
                     .col(ColumnDef::new("tenant_id").string_len(36).not_null())
                     .col(ColumnDef::new("group_id").string_len(36).not_null())
                     .col(ColumnDef::new("member_id").string_len(36).not_null())
                     .col(ColumnDef::new("member_type").string_len(16).not_null())
                     .col(ColumnDef::new("created_at").big_integer().not_null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_scim_members_tenant")
-                            .from("scim_members", "tenant_id")
-                            .to("scim_tenants", "id"),
-                    )
+                    .foreign_key(&mut tenant_fk("scim_members"))
                     .to_owned(),
             )
             .await?;

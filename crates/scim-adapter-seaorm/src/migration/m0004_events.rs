@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::table;
+use super::{serial_key, table, tenant_fk};
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
@@ -15,13 +15,7 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 table
-                    .col(
-                        ColumnDef::new("sequence")
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(serial_key("sequence"))
                     .col(ColumnDef::new("id").string_len(36).not_null())
                     .col(ColumnDef::new("tenant_id").string_len(36).not_null())
                     .col(ColumnDef::new("event_type").string_len(32).not_null())
@@ -29,12 +23,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("resource_id").string_len(36).not_null())
                     .col(ColumnDef::new("occurred_at").big_integer().not_null())
                     .col(ColumnDef::new("data").text().not_null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_scim_events_tenant")
-                            .from("scim_events", "tenant_id")
-                            .to("scim_tenants", "id"),
-                    )
+                    .foreign_key(&mut tenant_fk("scim_events"))
                     .to_owned(),
             )
             .await?;

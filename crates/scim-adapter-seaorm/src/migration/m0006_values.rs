@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::table;
+use super::{serial_key, table};
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
@@ -15,13 +15,7 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 table(backend, "scim_values")
-                    .col(
-                        ColumnDef::new("id")
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(serial_key("id"))
                     .col(ColumnDef::new("tenant_id").string_len(36).not_null())
                     .col(ColumnDef::new("resource_type").string_len(32).not_null())
                     .col(ColumnDef::new("resource_id").string_len(36).not_null())

@@ -40,3 +40,20 @@ pub(crate) fn table(backend: DbBackend, name: &'static str) -> TableCreateStatem
     }
     t
 }
+
+/// A `BIGINT` auto-increment primary key: insertion order for members,
+/// the feed position for events.
+pub(crate) fn serial_key(name: &'static str) -> ColumnDef {
+    let mut c = ColumnDef::new(name);
+    c.big_integer().not_null().auto_increment().primary_key();
+    c
+}
+
+/// The foreign key from `table.tenant_id` to the tenant.
+pub(crate) fn tenant_fk(table: &'static str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_tenant"))
+        .from(table, "tenant_id")
+        .to("scim_tenants", "id")
+        .to_owned()
+}
