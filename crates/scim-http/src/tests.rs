@@ -871,3 +871,29 @@ async fn patch_deactivates_users_and_changes_members_as_entra_id_sends_them() {
     .await;
     assert_scim_error(&stale, StatusCode::PRECONDITION_FAILED, None);
 }
+
+#[tokio::test]
+async fn if_none_match_answers_304_while_the_version_is_current() {
+    let app = app().await;
+    let created = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users", Some("")), BJENSEN),
+    )
+    .await;
+    let uri = format!("/scim/v2/Users/{}", created.body["id"].as_str().unwrap());
+    let cached = send(
+        &app,
+        empty(request("GET", &uri, None).header(header::IF_NONE_MATCH, "W/\"1\"")),
+    )
+    .await;
+    assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(cached.headers[header::ETAG], "W/\"1\"");
+    assert_eq!(cached.body, Value::Null);
+    let stale = send(
+        &app,
+        empty(request("GET", &uri, None).header(header::IF_NONE_MATCH, "W/\"0\", \"7\"")),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::OK);
+    assert_eq!(stale.body["id"], created.body["id"]);
+}

@@ -5,7 +5,8 @@
 
 use axum::Extension;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use scim_core::{ListRequest, ResourceKind, ResourceService, StoredResource, TenantId, parse_etag};
 use scim_schema::{ListResponse, Projection, SearchRequest};
 use serde_json::Value;
@@ -205,9 +206,16 @@ pub(crate) async fn get(
     headers: HeaderMap,
     params: QueryParams,
     Path(id): Path<String>,
-) -> Result<ScimResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let tenant = &principal.tenant_id;
     let found = state.service(kind).get(tenant, &id).await?;
+    if not_modified(&headers, &found.etag()) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(etag) = HeaderValue::from_str(&found.etag()) {
+            response.headers_mut().insert(header::ETAG, etag);
+        }
+        return Ok(response);
+    }
     one(
         &state,
         kind,
@@ -218,6 +226,7 @@ pub(crate) async fn get(
         &found,
     )
     .await
+    .map(IntoResponse::into_response)
 }
 
 /// `PUT /{kind}/{id}`: 200 with the replaced resource, 404, 409 on a taken
@@ -293,6 +302,22 @@ pub(crate) async fn delete(
         .delete(&principal.tenant_id, &id, expected)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether `If-None-Match` names the current version (or `*`): the
+/// client's copy is current (RFC 7232 §3.2, weak comparison).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    let Some(value) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let current = parse_etag(etag);
+    value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || (current.is_some() && parse_etag(tag) == current))
 }
 
 /// The version an `If-Match` header demands. `*` and no header demand
