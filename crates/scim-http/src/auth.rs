@@ -5,14 +5,27 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use std::sync::Arc;
+
 use crate::AppState;
 use crate::error::ApiError;
+use crate::limit::TenantLimiter;
 
 /// Reads `Authorization: Bearer <token>`, resolves it to a principal and
 /// hands the request on with the principal in its extensions. Anything
 /// else is 401 with a SCIM Error body.
+/// What the authentication layer needs.
+#[derive(Clone)]
+pub(crate) struct AuthState {
+    pub(crate) app: AppState,
+    pub(crate) limiter: Option<Arc<TenantLimiter>>,
+}
+
 pub(crate) async fn require_bearer(
-    State(state): State<AppState>,
+    State(AuthState {
+        app: state,
+        limiter,
+    }): State<AuthState>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -23,6 +36,10 @@ pub(crate) async fn require_bearer(
     match state.auth.authenticate(token).await {
         Ok(principal) => {
             tracing::Span::current().record("tenant", principal.tenant_id.as_str());
+            if let Some(wait) = limiter.and_then(|l| l.check(principal.tenant_id.as_str()).err()) {
+                tracing::info!(wait_ms = wait.as_millis() as u64, "rate limited");
+                return ApiError::too_many_requests(wait).into_response();
+            }
             request.extensions_mut().insert(principal);
             next.run(request).await
         }

@@ -13,6 +13,8 @@ pub struct ApiError {
     status: StatusCode,
     scim_type: Option<ScimType>,
     detail: String,
+    /// Seconds for `Retry-After`, when the client should come back later.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -22,7 +24,21 @@ impl ApiError {
             status,
             scim_type,
             detail: detail.into(),
+            retry_after: None,
         }
+    }
+
+    /// 429: the tenant's rate limit is spent for `wait`.
+    pub(crate) fn too_many_requests(wait: std::time::Duration) -> Self {
+        // Retry-After counts whole seconds; round up so that a retry succeeds.
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut err = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            format!("too many requests for this tenant; retry in {seconds} s"),
+        );
+        err.retry_after = Some(seconds.max(1));
+        err
     }
 
     /// The HTTP status.
@@ -106,8 +122,13 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"SCIM\""),
             );
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        let retry_after = match (self.retry_after, self.status) {
+            (Some(seconds), _) => Some(seconds),
+            (None, StatusCode::SERVICE_UNAVAILABLE) => Some(1),
+            (None, _) => None,
+        };
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -16,9 +16,11 @@
 mod auth;
 mod error;
 mod extract;
+mod limit;
 mod response;
 mod routes;
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::Router;
@@ -30,6 +32,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use error::ApiError;
+pub use limit::RateLimit;
 
 /// The media type of every SCIM response (RFC 7644 §3.1).
 pub const SCIM_CONTENT_TYPE: &str = "application/scim+json; charset=utf-8";
@@ -47,6 +50,8 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// The most resources a list response returns (advertised as `filter.maxResults`).
     pub max_results: u32,
+    /// Each tenant's request budget; `None` for no limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for HttpConfig {
@@ -56,6 +61,10 @@ impl Default for HttpConfig {
             public_url: None,
             max_body_bytes: 1024 * 1024,
             max_results: 1000,
+            rate_limit: Some(RateLimit {
+                per_second: NonZeroU32::new(100).unwrap_or(NonZeroU32::MIN),
+                burst: NonZeroU32::new(200).unwrap_or(NonZeroU32::MIN),
+            }),
         }
     }
 }

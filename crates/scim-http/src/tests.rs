@@ -15,6 +15,14 @@ use super::*;
 const TOKEN: &str = "test-token-0123456789";
 
 async fn app() -> Router {
+    app_with(HttpConfig {
+        max_body_bytes: 4096,
+        ..HttpConfig::default()
+    })
+    .await
+}
+
+async fn app_with(config: HttpConfig) -> Router {
     let store = Arc::new(MemoryStore::default());
     let auth = AuthService::new(store.clone(), Arc::new(SystemClock), Arc::new(UuidV7Ids));
     auth.bootstrap("default", Some(TOKEN)).await.unwrap();
@@ -34,10 +42,7 @@ async fn app() -> Router {
         users: Arc::new(users),
         groups: Arc::new(groups),
         auth: Arc::new(auth),
-        config: Arc::new(HttpConfig {
-            max_body_bytes: 4096,
-            ..HttpConfig::default()
-        }),
+        config: Arc::new(config),
     })
 }
 
@@ -896,4 +901,35 @@ async fn if_none_match_answers_304_while_the_version_is_current() {
     .await;
     assert_eq!(stale.status, StatusCode::OK);
     assert_eq!(stale.body["id"], created.body["id"]);
+}
+
+#[tokio::test]
+async fn a_burst_over_the_tenant_limit_gets_429_with_retry_after() {
+    let app = app_with(HttpConfig {
+        rate_limit: Some(RateLimit {
+            per_second: std::num::NonZeroU32::MIN,
+            burst: std::num::NonZeroU32::new(3).unwrap(),
+        }),
+        ..HttpConfig::default()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    let mut limited = None;
+    for _ in 0..5 {
+        let reply = send(&app, empty(request("GET", "/scim/v2/Users?count=0", None))).await;
+        statuses.push(reply.status.as_u16());
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(reply);
+        }
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    let limited = limited.unwrap();
+    assert_scim_error(&limited, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(limited.headers[header::RETRY_AFTER], "1");
+    // Discovery is not a tenant's traffic and is never limited.
+    let public = Request::builder()
+        .uri("/scim/v2/ServiceProviderConfig")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, public).await.status, StatusCode::OK);
 }

@@ -64,6 +64,7 @@ impl Server {
             base_path: settings.base_path.clone(),
             public_url: settings.public_url.clone(),
             max_body_bytes: settings.max_body_bytes,
+            rate_limit: settings.rate_limit(),
             ..HttpConfig::default()
         };
         let router = scim_http::router(AppState {

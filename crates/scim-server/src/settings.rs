@@ -1,6 +1,7 @@
 //! Settings from flags and environment variables.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
@@ -81,6 +82,15 @@ pub struct Settings {
     #[arg(long, env = "SCIM_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
 
+    /// Requests per second each tenant may make, sustained; 0 turns the
+    /// limit off. Above it, requests answer 429 with Retry-After.
+    #[arg(long, env = "SCIM_RATE_LIMIT_PER_SECOND", default_value_t = 100)]
+    pub rate_limit_per_second: u32,
+
+    /// Requests a tenant may make at once above the sustained rate.
+    #[arg(long, env = "SCIM_RATE_LIMIT_BURST", default_value_t = 200)]
+    pub rate_limit_burst: u32,
+
     /// SCIM schema JSON files (RFC 7643 §7) of extensions Users may carry,
     /// e.g. urn:example:params:scim:schemas:extension:acme:2.0:User.
     /// Repeat the flag, or separate paths with commas in the variable.
@@ -105,6 +115,8 @@ impl Settings {
             base_path: "/scim/v2".to_owned(),
             max_body_bytes: 1024 * 1024,
             log_format: LogFormat::Text,
+            rate_limit_per_second: 100,
+            rate_limit_burst: 200,
             user_extensions: Vec::new(),
         }
     }
@@ -129,6 +141,17 @@ impl Settings {
             bail!("SCIM_BOOTSTRAP_TOKEN is set but empty");
         }
         Ok(())
+    }
+
+    /// Each tenant's request budget, or `None` when the limit is off.
+    pub fn rate_limit(&self) -> Option<scim_http::RateLimit> {
+        let per_second = NonZeroU32::new(self.rate_limit_per_second)?;
+        Some(scim_http::RateLimit {
+            per_second,
+            // A burst below the rate would throttle the rate itself.
+            burst: NonZeroU32::new(self.rate_limit_burst.max(self.rate_limit_per_second))
+                .unwrap_or(per_second),
+        })
     }
 
     /// The User resource type: the core schema, the Enterprise User
@@ -226,6 +249,17 @@ mod tests {
         assert_eq!(cli.settings.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(cli.settings.data_dir, PathBuf::from("data"));
         assert_eq!(cli.settings.base_path, "/scim/v2");
+    }
+
+    #[test]
+    fn a_zero_rate_turns_the_limit_off_and_bursts_cover_the_rate() {
+        let mut s = Settings::with_defaults("d", "127.0.0.1:0".parse().unwrap());
+        let limit = s.rate_limit().unwrap();
+        assert_eq!((limit.per_second.get(), limit.burst.get()), (100, 200));
+        s.rate_limit_burst = 5;
+        assert_eq!(s.rate_limit().unwrap().burst.get(), 100);
+        s.rate_limit_per_second = 0;
+        assert_eq!(s.rate_limit(), None);
     }
 
     #[test]

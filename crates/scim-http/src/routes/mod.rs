@@ -9,6 +9,9 @@ use axum::{Extension, Router};
 use scim_core::{Error, ErrorKind, ResourceKind};
 
 use crate::error::{ApiError, method_not_allowed};
+use std::sync::Arc;
+
+use crate::limit::TenantLimiter;
 use crate::{AppState, auth};
 
 /// Every SCIM route, relative to the base path.
@@ -39,7 +42,13 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/.search", post(not_implemented))
         .route("/Me", any(not_implemented))
         .route_layer(middleware::from_fn_with_state(
-            state.clone(),
+            auth::AuthState {
+                app: state.clone(),
+                limiter: state
+                    .config
+                    .rate_limit
+                    .map(|l| Arc::new(TenantLimiter::new(l))),
+            },
             auth::require_bearer,
         ));
     // Discovery documents describe the server, not a tenant's data; clients
