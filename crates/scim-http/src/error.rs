@@ -28,6 +28,11 @@ impl ApiError {
         }
     }
 
+    /// 503: the server cannot take the request now.
+    pub(crate) fn unavailable(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, None, detail)
+    }
+
     /// 429: the tenant's rate limit is spent for `wait`.
     pub(crate) fn too_many_requests(wait: std::time::Duration) -> Self {
         // Retry-After counts whole seconds; round up so that a retry succeeds.

@@ -52,6 +52,12 @@ pub struct HttpConfig {
     pub max_results: u32,
     /// Each tenant's request budget; `None` for no limit.
     pub rate_limit: Option<RateLimit>,
+    /// The longest a request may take before it is abandoned (its
+    /// transaction rolls back) and answered 503.
+    pub request_timeout: std::time::Duration,
+    /// The most requests served at once; more answer 503 at once instead
+    /// of queueing without bound.
+    pub max_concurrent_requests: usize,
 }
 
 impl Default for HttpConfig {
@@ -65,6 +71,8 @@ impl Default for HttpConfig {
                 per_second: NonZeroU32::new(100).unwrap_or(NonZeroU32::MIN),
                 burst: NonZeroU32::new(200).unwrap_or(NonZeroU32::MIN),
             }),
+            request_timeout: std::time::Duration::from_secs(30),
+            max_concurrent_requests: 512,
         }
     }
 }
@@ -105,8 +113,13 @@ pub fn router(state: AppState) -> Router {
     };
     // Outermost first: give every request an id (or keep the caller's),
     // open one span per request carrying it, and echo it in the response.
+    let guard = limit::Guard::new(
+        state.config.request_timeout,
+        state.config.max_concurrent_requests,
+    );
     app.fallback(error::not_found_route)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(guard, limit::guard))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()

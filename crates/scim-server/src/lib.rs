@@ -65,6 +65,8 @@ impl Server {
             public_url: settings.public_url.clone(),
             max_body_bytes: settings.max_body_bytes,
             rate_limit: settings.rate_limit(),
+            request_timeout: std::time::Duration::from_secs(settings.request_timeout_secs),
+            max_concurrent_requests: settings.max_concurrent_requests,
             ..HttpConfig::default()
         };
         let router = scim_http::router(AppState {

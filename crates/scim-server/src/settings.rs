@@ -91,6 +91,15 @@ pub struct Settings {
     #[arg(long, env = "SCIM_RATE_LIMIT_BURST", default_value_t = 200)]
     pub rate_limit_burst: u32,
 
+    /// Seconds a request may take before it is abandoned (503; its
+    /// transaction rolls back).
+    #[arg(long, env = "SCIM_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Requests served at once; more answer 503 with Retry-After.
+    #[arg(long, env = "SCIM_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    pub max_concurrent_requests: usize,
+
     /// SCIM schema JSON files (RFC 7643 §7) of extensions Users may carry,
     /// e.g. urn:example:params:scim:schemas:extension:acme:2.0:User.
     /// Repeat the flag, or separate paths with commas in the variable.
@@ -117,6 +126,8 @@ impl Settings {
             log_format: LogFormat::Text,
             rate_limit_per_second: 100,
             rate_limit_burst: 200,
+            request_timeout_secs: 30,
+            max_concurrent_requests: 512,
             user_extensions: Vec::new(),
         }
     }
@@ -132,6 +143,9 @@ impl Settings {
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
             bail!("--public-url must start with http:// or https://, got {url:?}");
+        }
+        if self.request_timeout_secs == 0 || self.max_concurrent_requests == 0 {
+            bail!("--request-timeout-secs and --max-concurrent-requests must be at least 1");
         }
         if self
             .bootstrap_token
