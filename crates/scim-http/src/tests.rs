@@ -933,3 +933,28 @@ async fn a_burst_over_the_tenant_limit_gets_429_with_retry_after() {
         .unwrap();
     assert_eq!(send(&app, public).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn patch_answers_204_when_the_client_prefers_a_minimal_return() {
+    let app = app().await;
+    let created = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users", Some("")), BJENSEN),
+    )
+    .await;
+    let uri = format!("/scim/v2/Users/{}", created.body["id"].as_str().unwrap());
+    let patch = r#"{"Operations":[{"op":"replace","path":"title","value":"Guide"}]}"#;
+    let reply = send(
+        &app,
+        with_body(
+            request("PATCH", &uri, Some("")).header("prefer", "return=minimal"),
+            patch,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(reply.headers[header::ETAG], "W/\"2\"");
+    assert_eq!(reply.body, Value::Null);
+    let read = send(&app, empty(request("GET", &uri, None))).await;
+    assert_eq!(read.body["title"], "Guide");
+}

@@ -269,13 +269,22 @@ pub(crate) async fn patch(
     params: QueryParams,
     Path(id): Path<String>,
     ScimJson(body): ScimJson,
-) -> Result<ScimResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let expected = expected_version(&headers)?;
     let tenant = &principal.tenant_id;
     let patched = state
         .service(kind)
         .patch(tenant, &id, body, expected)
         .await?;
+    // RFC 7644 §3.5.2 allows 204; clients ask for it with RFC 7240's
+    // `Prefer: return=minimal`, and get the new ETag without a body.
+    if prefers_minimal(&headers) {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        if let Ok(etag) = HeaderValue::from_str(&patched.etag()) {
+            response.headers_mut().insert(header::ETAG, etag);
+        }
+        return Ok(response);
+    }
     one(
         &state,
         kind,
@@ -286,6 +295,17 @@ pub(crate) async fn patch(
         &patched,
     )
     .await
+    .map(IntoResponse::into_response)
+}
+
+/// Whether the client sent `Prefer: return=minimal` (RFC 7240 §4.2).
+fn prefers_minimal(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("return=minimal"))
 }
 
 /// `DELETE /{kind}/{id}`: 204, 404, or 412 when `If-Match` names another version.
