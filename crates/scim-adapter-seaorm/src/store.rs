@@ -686,6 +686,90 @@ impl ResourceStore for SeaOrmStore {
             .collect()
     }
 
+    async fn groups_of_many(
+        &self,
+        tenant: &TenantId,
+        member_ids: &[String],
+    ) -> Result<Vec<(String, GroupRef)>, StoreError> {
+        let ids: Vec<&String> = member_ids.iter().filter(|id| storable(id)).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Two queries for the whole page: the memberships, then the groups.
+        let pairs: Vec<(String, String)> = member::Entity::find()
+            .select_only()
+            .column(member::Column::MemberId)
+            .column(member::Column::GroupId)
+            .filter(member::Column::TenantId.eq(tenant.as_str()))
+            .filter(member::Column::MemberId.is_in(ids.into_iter().cloned()))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut group_ids: Vec<String> = pairs.iter().map(|(_, g)| g.clone()).collect();
+        group_ids.sort();
+        group_ids.dedup();
+        let rows = resource::Entity::find()
+            .filter(live(tenant, ResourceKind::Group))
+            .filter(resource::Column::Id.is_in(group_ids))
+            .order_by_asc(resource::Column::CreatedAt)
+            .order_by_asc(resource::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        let mut out = Vec::with_capacity(pairs.len());
+        for row in rows {
+            let group = to_resource(row)?;
+            let display = group
+                .attributes
+                .get("displayName")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            for (member, _) in pairs.iter().filter(|(_, g)| *g == group.id) {
+                out.push((
+                    member.clone(),
+                    GroupRef {
+                        id: group.id.clone(),
+                        display: display.clone(),
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn members_of_many(
+        &self,
+        tenant: &TenantId,
+        group_ids: &[String],
+    ) -> Result<Vec<(String, Member)>, StoreError> {
+        let ids: Vec<&String> = group_ids.iter().filter(|id| storable(id)).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = member::Entity::find()
+            .filter(member::Column::TenantId.eq(tenant.as_str()))
+            .filter(member::Column::GroupId.is_in(ids.into_iter().cloned()))
+            .order_by_asc(member::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok((
+                    r.group_id,
+                    Member {
+                        kind: kind_of(&r.member_type)?,
+                        id: r.member_id,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     async fn existing(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Member>, StoreError> {
         let ids: Vec<&String> = ids.iter().filter(|id| storable(id)).collect();
         if ids.is_empty() {

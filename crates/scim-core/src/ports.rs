@@ -134,6 +134,43 @@ pub trait ResourceStore: Send + Sync {
         member_id: &str,
     ) -> Result<Vec<GroupRef>, StoreError>;
 
+    /// [`ResourceStore::groups_of`] for several members at once, as
+    /// (member id, group) pairs: what a page of users needs. The default
+    /// asks once per member; adapters SHOULD answer in one round trip.
+    async fn groups_of_many(
+        &self,
+        tenant: &TenantId,
+        member_ids: &[String],
+    ) -> Result<Vec<(String, GroupRef)>, StoreError> {
+        let mut out = Vec::new();
+        for id in member_ids {
+            for group in self.groups_of(tenant, id).await? {
+                out.push((id.clone(), group));
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`ResourceStore::members`] for several live groups at once, as
+    /// (group id, member) pairs in each group's order; unknown groups have
+    /// none. The default asks once per group; adapters SHOULD answer in one
+    /// round trip.
+    async fn members_of_many(
+        &self,
+        tenant: &TenantId,
+        group_ids: &[String],
+    ) -> Result<Vec<(String, Member)>, StoreError> {
+        let mut out = Vec::new();
+        for id in group_ids {
+            match self.members(tenant, id).await {
+                Ok(members) => out.extend(members.into_iter().map(|m| (id.clone(), m))),
+                Err(StoreError::NotFound) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(out)
+    }
+
     /// Which of `ids` are live users or groups of the tenant, with their kind.
     async fn existing(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Member>, StoreError>;
 

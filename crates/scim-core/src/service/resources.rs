@@ -532,56 +532,72 @@ impl ResourceService {
         base_url: Option<&str>,
         projection: &Projection,
     ) -> Result<Value, Error> {
-        let location = base_url.map(|b| format!("{b}{}/{}", self.kind.endpoint(), resource.id));
-        let mut representation = resource.representation(location);
+        let mut all = self
+            .render_many(tenant, std::slice::from_ref(resource), base_url, projection)
+            .await?;
+        all.pop()
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "rendering lost a resource"))
+    }
+
+    /// [`ResourceService::render`] for a page of resources, reading their
+    /// memberships in one round trip rather than one per resource.
+    pub async fn render_many(
+        &self,
+        tenant: &TenantId,
+        resources: &[StoredResource],
+        base_url: Option<&str>,
+        projection: &Projection,
+    ) -> Result<Vec<Value>, Error> {
         let reference = |kind: ResourceKind, id: &str| {
             base_url.map(|b| Value::String(format!("{b}{}/{id}", kind.endpoint())))
         };
+        let ids: Vec<String> = resources.iter().map(|r| r.id.clone()).collect();
+        // The membership attribute of each resource, when it is returned.
+        let mut attached: std::collections::HashMap<String, Vec<Value>> = Default::default();
         match self.kind {
             ResourceKind::Group if !projection.excludes(&self.resource_type, "members") => {
-                let members = self.store.members(tenant, &resource.id).await?;
-                if !members.is_empty() {
-                    let list = members
-                        .iter()
-                        .map(|m| {
-                            let mut o = Map::new();
-                            o.insert("value".into(), Value::String(m.id.clone()));
-                            if let Some(r) = reference(m.kind, &m.id) {
-                                o.insert("$ref".into(), r);
-                            }
-                            o.insert("type".into(), Value::String(m.kind.as_str().to_owned()));
-                            Value::Object(o)
-                        })
-                        .collect();
-                    representation.insert("members".into(), Value::Array(list));
+                for (group, m) in self.store.members_of_many(tenant, &ids).await? {
+                    let mut o = Map::new();
+                    o.insert("value".into(), Value::String(m.id.clone()));
+                    if let Some(r) = reference(m.kind, &m.id) {
+                        o.insert("$ref".into(), r);
+                    }
+                    o.insert("type".into(), Value::String(m.kind.as_str().to_owned()));
+                    attached.entry(group).or_default().push(Value::Object(o));
                 }
             }
             ResourceKind::User if !projection.excludes(&self.resource_type, "groups") => {
-                let groups = self.store.groups_of(tenant, &resource.id).await?;
-                if !groups.is_empty() {
-                    let list = groups
-                        .iter()
-                        .map(|g| {
-                            let mut o = Map::new();
-                            o.insert("value".into(), Value::String(g.id.clone()));
-                            if let Some(r) = reference(ResourceKind::Group, &g.id) {
-                                o.insert("$ref".into(), r);
-                            }
-                            if let Some(d) = &g.display {
-                                o.insert("display".into(), Value::String(d.clone()));
-                            }
-                            o.insert("type".into(), Value::String("direct".into()));
-                            Value::Object(o)
-                        })
-                        .collect();
-                    representation.insert("groups".into(), Value::Array(list));
+                for (member, g) in self.store.groups_of_many(tenant, &ids).await? {
+                    let mut o = Map::new();
+                    o.insert("value".into(), Value::String(g.id.clone()));
+                    if let Some(r) = reference(ResourceKind::Group, &g.id) {
+                        o.insert("$ref".into(), r);
+                    }
+                    if let Some(d) = &g.display {
+                        o.insert("display".into(), Value::String(d.clone()));
+                    }
+                    o.insert("type".into(), Value::String("direct".into()));
+                    attached.entry(member).or_default().push(Value::Object(o));
                 }
             }
             _ => {}
         }
-        Ok(Value::Object(
-            self.resource_type.shape(&representation, projection),
-        ))
+        let name = match self.kind {
+            ResourceKind::Group => "members",
+            ResourceKind::User => "groups",
+        };
+        Ok(resources
+            .iter()
+            .map(|resource| {
+                let location =
+                    base_url.map(|b| format!("{b}{}/{}", self.kind.endpoint(), resource.id));
+                let mut representation = resource.representation(location);
+                if let Some(list) = attached.remove(&resource.id) {
+                    representation.insert(name.into(), Value::Array(list));
+                }
+                Value::Object(self.resource_type.shape(&representation, projection))
+            })
+            .collect())
     }
 
     /// Applies member changes to a group as deltas (for PATCH), checking

@@ -1026,6 +1026,57 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
         found.total_results == 1 && found.resources[0].id == outer.id,
         "members[value eq \"id\"] MUST find the groups with that member",
     )?;
+    // The batch forms answer what the single forms answer.
+    let both_groups = [g.id.clone(), outer.id.clone(), "no-such-group".to_owned()];
+    let mut single = Vec::new();
+    for id in &both_groups[..2] {
+        for m in store
+            .members(&t, id)
+            .await
+            .map_err(|e| format!("members failed: {e}"))?
+        {
+            single.push((id.clone(), m));
+        }
+    }
+    let mut batch = store
+        .members_of_many(&t, &both_groups)
+        .await
+        .map_err(|e| format!("members_of_many failed: {e}"))?;
+    batch.sort_by(|a, b| a.0.cmp(&b.0));
+    single.sort_by(|a, b| a.0.cmp(&b.0));
+    check(
+        batch == single,
+        "members_of_many MUST answer what members answers, per group",
+    )?;
+    let people = [u1.clone(), u2.clone(), g.id.clone()];
+    let mut single = Vec::new();
+    for id in &people {
+        for group in store
+            .groups_of(&t, id)
+            .await
+            .map_err(|e| format!("groups_of failed: {e}"))?
+        {
+            single.push((id.clone(), group.id));
+        }
+    }
+    let mut batch: Vec<(String, String)> = store
+        .groups_of_many(&t, &people)
+        .await
+        .map_err(|e| format!("groups_of_many failed: {e}"))?
+        .into_iter()
+        .map(|(m, g)| (m, g.id))
+        .collect();
+    batch.sort();
+    single.sort();
+    check(
+        batch == single,
+        "groups_of_many MUST answer what groups_of answers, per member",
+    )?;
+    let foreign = store.members_of_many(&other, &both_groups).await;
+    check(
+        foreign.is_ok_and(|f| f.is_empty()),
+        "members_of_many MUST stay within its tenant",
+    )?;
     let kinds = store
         .members(&t, &outer.id)
         .await

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim_core::{ListRequest, ResourceKind, ResourceService, StoredResource, TenantId, parse_etag};
 use scim_schema::{ListResponse, Projection, SearchRequest};
-use serde_json::Value;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -164,14 +163,9 @@ async fn respond_list(
     let page = service.list(tenant, &request).await?;
     let projection = service.projection(query.attributes.as_deref(), query.excluded.as_deref());
     let base = base_url(&state.config, headers);
-    let mut resources: Vec<Value> = Vec::with_capacity(page.resources.len());
-    for resource in &page.resources {
-        resources.push(
-            service
-                .render(tenant, resource, Some(&base), &projection)
-                .await?,
-        );
-    }
+    let resources = service
+        .render_many(tenant, &page.resources, Some(&base), &projection)
+        .await?;
     let list = ListResponse::new(resources, page.total_results, start_index);
     let body = serde_json::to_value(&list).map_err(|e| {
         ApiError::from(scim_core::Error::new(

@@ -212,11 +212,14 @@ async fn create_passes_the_folded_key_id_and_time_to_the_store() {
                 last_modified: r.created,
             })
         });
-    store.expect_groups_of().times(1).returning(|_, _| {
-        Ok(vec![GroupRef {
-            id: "g-1".into(),
-            display: Some("Sales".into()),
-        }])
+    store.expect_groups_of_many().times(1).returning(|_, ids| {
+        Ok(vec![(
+            ids[0].clone(),
+            GroupRef {
+                id: "g-1".into(),
+                display: Some("Sales".into()),
+            },
+        )])
     });
     let svc = ResourceService::new(
         ResourceKind::User,
