@@ -54,6 +54,29 @@ impl TestServer {
         }
     }
 
+    /// Starts a server on the database at `url` whose `default` tenant
+    /// uses `token` (created with it on first start, reused afterwards).
+    pub async fn start_on_database(url: &str, token: &str) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("a temporary folder");
+        let listen: SocketAddr = "127.0.0.1:0".parse().expect("a socket address");
+        let mut settings = Settings::with_defaults(data_dir.path(), listen);
+        settings.database_url = Some(url.to_owned());
+        settings.bootstrap_token = Some(token.to_owned());
+        let server = Server::start(&settings).await.expect("the server starts");
+        let base = server.base_url().to_owned();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(server.serve(async {
+            let _ = rx.await;
+        }));
+        TestServer {
+            base,
+            token: token.to_owned(),
+            data_dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
     /// Stops serving and waits for the server to finish; returns the data folder.
     pub async fn stop(mut self) -> tempfile::TempDir {
         if let Some(tx) = self.shutdown.take() {
