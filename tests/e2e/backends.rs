@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
-use scim_tests::TestServer;
+use scim_tests::{TestServer, percent_encode};
 use serde_json::{Value, json};
 
 /// The same token on every run: the `default` tenant of a reused test
@@ -71,7 +71,7 @@ async fn lifecycle(url: &str) {
         r#"emails[type eq "work" and value eq "{}"]"#,
         name.to_uppercase()
     );
-    let path = format!("/Users?filter={}", encode(&filter));
+    let path = format!("/Users?filter={}", percent_encode(&filter));
     let (status, found) = call(&server, reqwest::Method::GET, &path, None).await;
     assert_eq!(status, StatusCode::OK, "{found}");
     assert_eq!(found["totalResults"], 1);
@@ -121,17 +121,6 @@ fn uuid_like() -> String {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     format!("{nanos:x}")
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, ETAG, LOCATION};
-use scim_tests::TestServer;
+use scim_tests::{TestServer, percent_encode};
 use serde_json::{Value, json};
 
 const SCIM_JSON: &str = "application/scim+json";
@@ -327,18 +327,6 @@ async fn identity_provider_lookup_create_and_replace_on_sqlite() {
     .await;
     assert_eq!(found["Resources"][0]["title"], "Leaver");
     server.stop().await;
-}
-
-/// Percent-encodes everything but unreserved characters, as IdPs do.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A group pushed with members, read back with and without them, and a

@@ -101,3 +101,16 @@ impl TestServer {
         reqwest::Client::new()
     }
 }
+
+/// Percent-encodes everything but unreserved characters, as identity
+/// providers encode query parameters.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

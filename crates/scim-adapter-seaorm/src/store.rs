@@ -628,21 +628,10 @@ impl ResourceStore for SeaOrmStore {
         {
             return Err(StoreError::NotFound);
         }
-        let rows = member::Entity::find()
-            .filter(member::Column::TenantId.eq(tenant.as_str()))
-            .filter(member::Column::GroupId.eq(group_id))
-            .order_by_asc(member::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(backend)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(Member {
-                    kind: kind_of(&r.member_type)?,
-                    id: r.member_id,
-                })
-            })
-            .collect()
+        let pairs = self
+            .members_of_many(tenant, std::slice::from_ref(&group_id.to_owned()))
+            .await?;
+        Ok(pairs.into_iter().map(|(_, member)| member).collect())
     }
 
     async fn groups_of(
@@ -650,40 +639,10 @@ impl ResourceStore for SeaOrmStore {
         tenant: &TenantId,
         member_id: &str,
     ) -> Result<Vec<GroupRef>, StoreError> {
-        let group_ids: Vec<String> = member::Entity::find()
-            .select_only()
-            .column(member::Column::GroupId)
-            .filter(member::Column::TenantId.eq(tenant.as_str()))
-            .filter(member::Column::MemberId.eq(member_id))
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(backend)?;
-        if group_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = resource::Entity::find()
-            .filter(live(tenant, ResourceKind::Group))
-            .filter(resource::Column::Id.is_in(group_ids))
-            .order_by_asc(resource::Column::CreatedAt)
-            .order_by_asc(resource::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(backend)?;
-        rows.into_iter()
-            .map(|row| {
-                let resource = to_resource(row)?;
-                let display = resource
-                    .attributes
-                    .get("displayName")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                Ok(GroupRef {
-                    id: resource.id,
-                    display,
-                })
-            })
-            .collect()
+        let pairs = self
+            .groups_of_many(tenant, std::slice::from_ref(&member_id.to_owned()))
+            .await?;
+        Ok(pairs.into_iter().map(|(_, group)| group).collect())
     }
 
     async fn groups_of_many(
