@@ -27,6 +27,10 @@ pub enum ErrorKind {
     Mutability,
     /// A unique attribute's value is already taken.
     Uniqueness,
+    /// The request conflicts with the state it depends on in a way no
+    /// `scimType` names, e.g. a bulk operation whose `bulkId` references
+    /// form a cycle that cannot be broken (RFC 7644 §3.7.1).
+    Conflict,
     /// The query would return too many results.
     TooMany,
     /// The resource does not exist in the caller's tenant.
@@ -55,7 +59,8 @@ impl ErrorKind {
             ErrorKind::Mutability => Some(ScimType::Mutability),
             ErrorKind::Uniqueness => Some(ScimType::Uniqueness),
             ErrorKind::TooMany => Some(ScimType::TooMany),
-            ErrorKind::NotFound
+            ErrorKind::Conflict
+            | ErrorKind::NotFound
             | ErrorKind::PreconditionFailed
             | ErrorKind::Unauthorized
             | ErrorKind::NotImplemented

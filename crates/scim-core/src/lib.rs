@@ -9,6 +9,8 @@
 //! - [`ResourceService`] creates, reads, replaces and deletes resources of
 //!   one [`ResourceKind`] for a tenant, validating input and shaping output
 //!   with the kind's [`scim_schema::ResourceType`].
+//! - [`BulkService`] runs bulk requests (RFC 7644 §3.7) over those
+//!   services, resolving `bulkId` references between operations.
 //! - [`AuthService`] resolves bearer tokens to a [`Principal`] and creates
 //!   the default tenant on first start.
 //! - [`Error`] carries an [`ErrorKind`] that maps one-to-one onto SCIM error
@@ -20,6 +22,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod bulk;
 mod error;
 mod model;
 pub mod ports;
@@ -28,6 +31,7 @@ mod service;
 pub mod testing;
 
 pub use auth::{AuthService, BootstrapOutcome, IssuedToken, TOKEN_PREFIX, hash_token};
+pub use bulk::{BulkDone, BulkOutcome, BulkService};
 pub use error::{Error, ErrorKind};
 pub use model::{
     Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, Member, MemberChange,

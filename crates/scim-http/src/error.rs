@@ -75,7 +75,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
         | ErrorKind::NoTarget
         | ErrorKind::Mutability
         | ErrorKind::TooMany => StatusCode::BAD_REQUEST,
-        ErrorKind::Uniqueness => StatusCode::CONFLICT,
+        ErrorKind::Uniqueness | ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
         ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -104,9 +104,16 @@ impl From<Error> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The SCIM Error body of this error.
+    pub(crate) fn body(&self) -> ScimError {
+        ScimError::new(self.status.as_u16(), self.scim_type, self.detail.clone())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ScimError::new(self.status.as_u16(), self.scim_type, self.detail);
+        let body = self.body();
         let bytes = match serde_json::to_vec(&body) {
             Ok(bytes) => bytes,
             // Serialising strings cannot fail; keep a valid body regardless.

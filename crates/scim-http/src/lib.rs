@@ -58,6 +58,13 @@ pub struct HttpConfig {
     /// The most requests served at once; more answer 503 at once instead
     /// of queueing without bound.
     pub max_concurrent_requests: usize,
+    /// The most operations one `/Bulk` request may carry (advertised as
+    /// `bulk.maxOperations`); 0 switches `/Bulk` off.
+    pub bulk_max_operations: usize,
+    /// The largest `/Bulk` request body accepted, in bytes (advertised as
+    /// `bulk.maxPayloadSize`). Bulk requests carry many resources, so this
+    /// is separate from `max_body_bytes`.
+    pub bulk_max_payload_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -73,6 +80,8 @@ impl Default for HttpConfig {
             }),
             request_timeout: std::time::Duration::from_secs(30),
             max_concurrent_requests: 512,
+            bulk_max_operations: 1000,
+            bulk_max_payload_bytes: 4 * 1024 * 1024,
         }
     }
 }

@@ -67,6 +67,8 @@ impl Server {
             rate_limit: settings.rate_limit(),
             request_timeout: std::time::Duration::from_secs(settings.request_timeout_secs),
             max_concurrent_requests: settings.max_concurrent_requests,
+            bulk_max_operations: settings.bulk_max_operations,
+            bulk_max_payload_bytes: settings.bulk_max_payload_bytes,
             ..HttpConfig::default()
         };
         let router = scim_http::router(AppState {

@@ -100,6 +100,16 @@ pub struct Settings {
     #[arg(long, env = "SCIM_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
     pub max_concurrent_requests: usize,
 
+    /// Operations one /Bulk request may carry (advertised as
+    /// bulk.maxOperations); more answer 413. 0 switches /Bulk off.
+    #[arg(long, env = "SCIM_BULK_MAX_OPERATIONS", default_value_t = 1000)]
+    pub bulk_max_operations: usize,
+
+    /// Largest accepted /Bulk request body, in bytes (advertised as
+    /// bulk.maxPayloadSize).
+    #[arg(long, env = "SCIM_BULK_MAX_PAYLOAD_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub bulk_max_payload_bytes: usize,
+
     /// SCIM schema JSON files (RFC 7643 §7) of extensions Users may carry,
     /// e.g. urn:example:params:scim:schemas:extension:acme:2.0:User.
     /// Repeat the flag, or separate paths with commas in the variable.
@@ -128,6 +138,8 @@ impl Settings {
             rate_limit_burst: 200,
             request_timeout_secs: 30,
             max_concurrent_requests: 512,
+            bulk_max_operations: 1000,
+            bulk_max_payload_bytes: 4 * 1024 * 1024,
             user_extensions: Vec::new(),
         }
     }

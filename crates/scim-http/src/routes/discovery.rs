@@ -19,6 +19,9 @@ pub(crate) async fn service_provider_config(
     config.filter.supported = true;
     config.patch.supported = true;
     config.sort.supported = true;
+    config.bulk.supported = state.config.bulk_max_operations > 0;
+    config.bulk.max_operations = saturate(state.config.bulk_max_operations);
+    config.bulk.max_payload_size = state.config.bulk_max_payload_bytes as u64;
     let mut body = serde_json::to_value(&config).map_err(|e| {
         ApiError::from(scim_core::Error::new(
             scim_core::ErrorKind::Internal,
@@ -30,6 +33,11 @@ pub(crate) async fn service_provider_config(
         "location": format!("{}/ServiceProviderConfig", base_url(&state.config, &headers)),
     });
     Ok(ScimResponse::ok(body))
+}
+
+/// A limit as the `u32` the discovery document carries.
+fn saturate(limit: usize) -> u32 {
+    u32::try_from(limit).unwrap_or(u32::MAX)
 }
 
 /// The resource types served, in the order of `/ResourceTypes`.

@@ -1,8 +1,10 @@
 //! The route table.
 
+mod bulk;
 mod discovery;
 mod resources;
 
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{any, get, post};
 use axum::{Extension, Router};
@@ -37,8 +39,12 @@ pub(crate) fn routes(state: AppState) -> Router {
     };
     let protected = kind_routes(ResourceKind::User)
         .merge(kind_routes(ResourceKind::Group))
+        .route(
+            "/Bulk",
+            post(bulk::bulk)
+                .route_layer(DefaultBodyLimit::max(state.config.bulk_max_payload_bytes)),
+        )
         // Not offered yet: answered with a SCIM Error rather than a 404.
-        .route("/Bulk", post(not_implemented))
         .route("/.search", post(not_implemented))
         .route("/Me", any(not_implemented))
         .route_layer(middleware::from_fn_with_state(
