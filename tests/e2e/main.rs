@@ -4,4 +4,5 @@
 
 mod backends;
 mod bulk;
+mod ops;
 mod skeleton;

@@ -94,6 +94,15 @@ impl SeaOrmStore {
         self.db.ping().await.map_err(backend)
     }
 
+    /// How many migrations this build knows that the database has not
+    /// applied: not 0 means the schema is behind the code (readiness).
+    pub async fn pending_migrations(&self) -> Result<usize, StoreError> {
+        Migrator::get_pending_migrations(&self.db)
+            .await
+            .map(|pending| pending.len())
+            .map_err(backend)
+    }
+
     /// Closes every pooled connection.
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await.map_err(backend)

@@ -38,6 +38,7 @@ pub(crate) async fn require_bearer(
             tracing::Span::current().record("tenant", principal.tenant_id.as_str());
             if let Some(wait) = limiter.and_then(|l| l.check(principal.tenant_id.as_str()).err()) {
                 tracing::info!(wait_ms = wait.as_millis() as u64, "rate limited");
+                crate::metrics::rejected("rate_limited");
                 return ApiError::too_many_requests(wait).into_response();
             }
             request.extensions_mut().insert(principal);

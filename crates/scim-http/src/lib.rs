@@ -17,6 +17,7 @@ mod auth;
 mod error;
 mod extract;
 mod limit;
+pub mod metrics;
 mod response;
 mod routes;
 

@@ -69,11 +69,13 @@ impl Guard {
 /// `Retry-After`. Dropping an overrun request rolls its transaction back.
 pub(crate) async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
     let Ok(_slot) = guard.slots.clone().try_acquire_owned() else {
+        crate::metrics::rejected("overloaded");
         return ApiError::unavailable("the server is at capacity; retry shortly").into_response();
     };
     match tokio::time::timeout(guard.timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
+            crate::metrics::rejected("timed_out");
             tracing::warn!(
                 timeout_ms = guard.timeout.as_millis() as u64,
                 "request abandoned"

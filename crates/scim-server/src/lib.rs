@@ -7,6 +7,7 @@
 //! directly and call [`Server::start`].
 #![deny(missing_docs)]
 
+mod ops;
 mod settings;
 
 use std::future::Future;
@@ -76,7 +77,8 @@ impl Server {
             groups: Arc::new(groups),
             auth: Arc::new(auth),
             config: Arc::new(http),
-        });
+        })
+        .merge(ops::router(store.clone()));
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -116,10 +118,13 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(url = %self.base_url, "serving SCIM");
-        axum::serve(self.listener, self.router)
+        let upkeep = tokio::spawn(ops::upkeep());
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
-            .context("the HTTP server failed")?;
+            .context("the HTTP server failed");
+        upkeep.abort();
+        served?;
         self.store
             .close()
             .await

@@ -70,6 +70,7 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/Schemas/{uri}", get(discovery::schema_one));
     public
         .merge(protected)
+        .route_layer(middleware::from_fn(crate::metrics::record))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
