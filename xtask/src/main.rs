@@ -3,7 +3,10 @@
 //! - `cargo xtask ci`: exactly what CI runs, by running `.ci/run`: test
 //!   databases, formatting, lints and the test suite (which includes tidy).
 //! - `cargo xtask tidy`: the architecture and hygiene checks alone.
+//! - `cargo xtask conformance`: public SCIM conformance tools run against
+//!   the real server, with a report (see `docs/conformance.md`).
 
+mod conformance;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -14,11 +17,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("tidy") => run_tidy(),
+        Some("conformance") => conformance::run(&workspace_root(), &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
-            println!("{USAGE}");
+            println!("{}", usage());
             Ok(())
         }
-        Some(other) => Err(format!("unknown task {other:?}\n\n{USAGE}")),
+        Some(other) => Err(format!("unknown task {other:?}\n\n{}", usage())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -35,6 +39,11 @@ tasks:
   ci     what CI runs (.ci/run): test databases, cargo fmt --check,
          cargo clippy -D warnings, cargo test --workspace
   tidy   dependency direction and source hygiene checks";
+
+/// The usage text of every task.
+fn usage() -> String {
+    format!("{USAGE}\n{}", conformance::USAGE)
+}
 
 fn ci() -> Result<(), String> {
     let root = workspace_root();
