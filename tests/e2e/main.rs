@@ -5,4 +5,5 @@
 mod backends;
 mod bulk;
 mod ops;
+mod paging;
 mod skeleton;

@@ -30,8 +30,24 @@ impl TestServer {
 
     /// Starts a server on an existing data folder.
     pub async fn start_in(data_dir: tempfile::TempDir) -> TestServer {
+        Self::start_in_with(data_dir, |_| {}).await
+    }
+
+    /// Starts a server on a fresh data folder with default settings
+    /// changed by `configure`, e.g. without a rate limit for a test that
+    /// sends many requests.
+    pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("a temporary folder");
+        Self::start_in_with(data_dir, configure).await
+    }
+
+    async fn start_in_with(
+        data_dir: tempfile::TempDir,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestServer {
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("a socket address");
-        let settings = Settings::with_defaults(data_dir.path(), listen);
+        let mut settings = Settings::with_defaults(data_dir.path(), listen);
+        configure(&mut settings);
         let server = Server::start(&settings).await.expect("the server starts");
         let token = match server.bootstrap() {
             BootstrapOutcome::Created {

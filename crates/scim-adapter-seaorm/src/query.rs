@@ -7,8 +7,9 @@
 //! `meta.lastModified`) and a group's `members[value eq "id"]` (through the
 //! membership table), combined with `and`, `or` and `not`.
 
-use scim_core::ResourceKind;
+use chrono::DateTime;
 use scim_core::ports::StoreError;
+use scim_core::{Position, ResourceKind, SortOrder, SortValue};
 use scim_filter::{AttrPath, AttributeResolver, CompValue, CompareOp, Filter, Schemas};
 use scim_schema::{AttributeDef, AttributeType};
 use sea_orm::sea_query::{Alias, Expr, LikeExpr, Query as Sql, SimpleExpr};
@@ -54,6 +55,75 @@ impl Target {
     fn nullable(self) -> bool {
         matches!(self, Target::ExternalId | Target::DisplayName)
     }
+}
+
+/// The sort key of `row` in the order of `target`, as that order
+/// compares it: what a [`Position`] carries.
+pub(crate) fn sort_value(target: Target, row: &resource::Model) -> Option<SortValue> {
+    let instant = |us: i64| DateTime::from_timestamp_micros(us).map(SortValue::Instant);
+    match target {
+        Target::Id => Some(SortValue::Text(row.id.clone())),
+        Target::UserName => row.unique_key.clone().map(SortValue::Text),
+        Target::ExternalId => row.external_id.clone().map(SortValue::Text),
+        Target::DisplayName => row.display_key.clone().map(SortValue::Text),
+        Target::Created => instant(row.created_at),
+        Target::LastModified => instant(row.updated_at),
+    }
+}
+
+/// The rows strictly after `after` in the order `ORDER BY (column IS
+/// NULL), column, created_at, id` (each ascending, or the first two
+/// descending for `Descending`), or `ORDER BY created_at, id` without a
+/// sort column.
+///
+/// Written out with AND/OR rather than row values, which MySQL and older
+/// SQLite do not compare alike; each branch leads with a plain range on
+/// its first column, so that an index on the order serves it.
+pub(crate) fn seek(
+    target: Option<Target>,
+    order: SortOrder,
+    after: &Position,
+) -> Result<Condition, StoreError> {
+    if !crate::store::storable(&after.id) {
+        return Err(StoreError::InvalidPosition);
+    }
+    let created = after.created.timestamp_micros();
+    // Same key: later creation, or the same creation and a greater id.
+    let tie = Condition::all().add(Column::CreatedAt.gte(created)).add(
+        Condition::any()
+            .add(Column::CreatedAt.gt(created))
+            .add(Column::Id.gt(after.id.as_str())),
+    );
+    let Some(target) = target else {
+        return Ok(tie);
+    };
+    let column = target.column();
+    let key: Option<sea_orm::Value> = match (&after.key, target) {
+        (None, _) => None,
+        (Some(SortValue::Instant(at)), Target::Created | Target::LastModified) => {
+            Some(at.timestamp_micros().into())
+        }
+        (
+            Some(SortValue::Text(text)),
+            Target::Id | Target::UserName | Target::ExternalId | Target::DisplayName,
+        ) if crate::store::storable(text) => Some(text.as_str().into()),
+        _ => return Err(StoreError::InvalidPosition),
+    };
+    let missing = || Condition::all().add(column.is_null());
+    let present = || Condition::all().add(column.is_not_null());
+    Ok(match (key, order) {
+        // Values first, then the resources without one.
+        (Some(key), SortOrder::Ascending) => Condition::any()
+            .add(column.gt(key.clone()))
+            .add(Condition::all().add(column.eq(key)).add(tie))
+            .add(missing()),
+        (None, SortOrder::Ascending) => missing().add(tie),
+        // The resources without a value first, then values downwards.
+        (Some(key), SortOrder::Descending) => Condition::any()
+            .add(column.lt(key.clone()))
+            .add(Condition::all().add(column.eq(key)).add(tie)),
+        (None, SortOrder::Descending) => Condition::any().add(present()).add(missing().add(tie)),
+    })
 }
 
 /// Maps a resolved attribute path to its column, if it has one.

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use scim_core::ports::{ResourceStore, StoreError, TenantStore};
 use scim_core::{
     Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, Member, MemberChange,
-    NewCredential, NewResource, NewTenant, Page, Query, Replacement, ResourceKind, SortOrder,
-    StoredEvent, StoredResource, Tenant, TenantId, TenantPolicies,
+    NewCredential, NewResource, NewTenant, Page, Position, Query, Replacement, ResourceKind,
+    SortOrder, StoredEvent, StoredResource, Tenant, TenantId, TenantPolicies,
 };
 use scim_schema::Strictness;
 use sea_orm::ExprTrait;
@@ -446,11 +446,20 @@ impl ResourceStore for SeaOrmStore {
             return Ok(Page {
                 resources: Vec::new(),
                 total_results: total,
+                next: None,
             });
         }
-        if let Some(path) = &query.sort_by {
-            let target = crate::query::target(path, kind, &query.schemas)
-                .ok_or_else(|| StoreError::Unsupported(format!("sorting by {path}")))?;
+        let target = match &query.sort_by {
+            Some(path) => Some(
+                crate::query::target(path, kind, &query.schemas)
+                    .ok_or_else(|| StoreError::Unsupported(format!("sorting by {path}")))?,
+            ),
+            None => None,
+        };
+        if let Some(after) = &query.after {
+            select = select.filter(crate::query::seek(target, query.sort_order, after)?);
+        }
+        if let Some(target) = target {
             let order = match query.sort_order {
                 SortOrder::Ascending => Order::Asc,
                 SortOrder::Descending => Order::Desc,
@@ -461,20 +470,32 @@ impl ResourceStore for SeaOrmStore {
                 .order_by(Expr::col(target.column()).is_null(), order.clone())
                 .order_by(target.column(), order);
         }
-        let rows = select
+        // One row past the page tells whether another page follows.
+        let mut rows = select
             .order_by_asc(resource::Column::CreatedAt)
             .order_by_asc(resource::Column::Id)
             .offset(query.start_index.saturating_sub(1))
-            .limit(query.count)
+            .limit(query.count.saturating_add(1))
             .all(&self.db)
             .await
             .map_err(backend)?;
+        let more = rows.len() as u64 > query.count;
+        rows.truncate(usize::try_from(query.count).unwrap_or(usize::MAX));
+        let next = match rows.last() {
+            Some(last) if more => Some(Position {
+                key: target.and_then(|t| crate::query::sort_value(t, last)),
+                created: from_micros(last.created_at)?,
+                id: last.id.clone(),
+            }),
+            _ => None,
+        };
         Ok(Page {
             resources: rows
                 .into_iter()
                 .map(to_resource)
                 .collect::<Result<_, _>>()?,
             total_results: total,
+            next,
         })
     }
 

@@ -19,6 +19,10 @@ pub enum ErrorKind {
     InvalidValue,
     /// A filter cannot be parsed or names an unknown attribute.
     InvalidFilter,
+    /// A paging cursor is not one this server issued for the same query
+    /// and tenant (RFC 9865): garbled, tampered with, or reused with
+    /// another filter or sort.
+    InvalidCursor,
     /// A PATCH path is malformed.
     InvalidPath,
     /// A PATCH path selects nothing.
@@ -54,6 +58,7 @@ impl ErrorKind {
             ErrorKind::InvalidSyntax => Some(ScimType::InvalidSyntax),
             ErrorKind::InvalidValue => Some(ScimType::InvalidValue),
             ErrorKind::InvalidFilter => Some(ScimType::InvalidFilter),
+            ErrorKind::InvalidCursor => Some(ScimType::InvalidCursor),
             ErrorKind::InvalidPath => Some(ScimType::InvalidPath),
             ErrorKind::NoTarget => Some(ScimType::NoTarget),
             ErrorKind::Mutability => Some(ScimType::Mutability),
@@ -117,6 +122,10 @@ impl From<StoreError> for Error {
             StoreError::VersionMismatch => Error::new(
                 ErrorKind::PreconditionFailed,
                 "the resource has changed since the version given in If-Match",
+            ),
+            StoreError::InvalidPosition => Error::new(
+                ErrorKind::InvalidCursor,
+                "the cursor does not fit this query; start again with an empty cursor",
             ),
             StoreError::Unsupported(what) => Error::new(
                 ErrorKind::NotImplemented,

@@ -35,10 +35,11 @@ pub use bulk::{BulkDone, BulkOutcome, BulkService};
 pub use error::{Error, ErrorKind};
 pub use model::{
     Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, Member, MemberChange,
-    NewCredential, NewResource, NewTenant, Page, Principal, Query, Replacement, ResourceKind,
-    SortOrder, StoredEvent, StoredResource, Tenant, TenantId, TenantPolicies, parse_etag,
+    NewCredential, NewResource, NewTenant, Page, Position, Principal, Query, Replacement,
+    ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource, Tenant, TenantId,
+    TenantPolicies, parse_etag,
 };
-pub use service::{ListRequest, MAX_KEY_CHARS, ResourceService};
+pub use service::{ListRequest, Listing, MAX_KEY_CHARS, ResourceService};
 
 /// The examples of `README.md`, compiled and run as doctests.
 #[cfg(all(doctest, feature = "testing"))]

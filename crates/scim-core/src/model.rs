@@ -400,6 +400,38 @@ pub enum SortOrder {
     Descending,
 }
 
+/// A value results are ordered by, in the form the store compares it
+/// (e.g. `userName` folded to lowercase).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortValue {
+    /// Text, in the order the store sorts text.
+    Text(String),
+    /// An integer or decimal.
+    Number(f64),
+    /// `false` before `true`.
+    Boolean(bool),
+    /// A dateTime.
+    Instant(DateTime<Utc>),
+}
+
+/// A place in the total order of a query's results: right after one
+/// resource, described by the values the order compares, so that it stays
+/// meaningful when that resource is changed or deleted.
+///
+/// Stores mint positions in [`Page::next`] and resume from them in
+/// [`Query::after`]; the core carries them to clients inside opaque
+/// cursors (RFC 9865) and never looks inside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    /// The resource's value of [`Query::sort_by`] as the store compares
+    /// it; `None` without `sort_by`, or when the resource had no value.
+    pub key: Option<SortValue>,
+    /// The resource's creation time: the order's second key.
+    pub created: DateTime<Utc>,
+    /// The resource's id: the unique last key, which makes the order total.
+    pub id: String,
+}
+
 /// A query over the live resources of one kind in one tenant.
 #[derive(Debug, Clone)]
 pub struct Query {
@@ -410,8 +442,12 @@ pub struct Query {
     pub sort_by: Option<scim_filter::AttrPath>,
     /// The direction of `sort_by`.
     pub sort_order: SortOrder,
-    /// 1-based position of the first result to return.
+    /// 1-based position of the first result to return, counted after
+    /// `after` when that is set (the core then always passes 1).
     pub start_index: u64,
+    /// Only results strictly after this position (keyset paging, for
+    /// cursors); from the first result when `None`.
+    pub after: Option<Position>,
     /// The most results to return; 0 asks only for the total.
     pub count: u64,
     /// The attribute characteristics (type, `caseExact`, multi-valuedness)
@@ -424,8 +460,11 @@ pub struct Query {
 pub struct Page {
     /// The resources of the page, in order.
     pub resources: Vec<StoredResource>,
-    /// How many resources match the query in all.
+    /// How many resources match the query in all, `after` disregarded.
     pub total_results: u64,
+    /// The position of the last resource of the page when more matching
+    /// resources follow it; `None` on the last page and when `count` is 0.
+    pub next: Option<Position>,
 }
 
 impl StoredResource {

@@ -7,6 +7,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+#[cfg(doc)]
+use crate::model::Position;
 use crate::model::{
     Credential, Event, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
     Query, Replacement, ResourceKind, StoredEvent, StoredResource, Tenant, TenantId,
@@ -35,6 +37,11 @@ pub enum StoreError {
     /// to loading the tenant's resources into memory.
     #[error("unsupported query: {0}")]
     Unsupported(String),
+    /// [`Query::after`] holds a position this store cannot compare with
+    /// the query's order (a key of another type than the sort attribute,
+    /// or text the store cannot hold). Only a forged cursor carries one.
+    #[error("the position does not fit the query's order")]
+    InvalidPosition,
     /// The backend cannot be reached or is overloaded; retrying may help.
     #[error("storage unavailable: {0}")]
     Unavailable(Box<dyn std::error::Error + Send + Sync>),
@@ -70,10 +77,32 @@ pub trait ResourceStore: Send + Sync {
     ) -> Result<Option<StoredResource>, StoreError>;
 
     /// Finds the live resources of `kind` in `tenant` matching
-    /// `query.filter`, ordered by `query.sort_by` (then by creation, for a
-    /// stable order), and returns the page starting at `query.start_index`
-    /// (1-based) of at most `query.count` resources, with the total number
-    /// of matches.
+    /// `query.filter`, in the order below, and returns the page that
+    /// starts right after `query.after` (when set) and then at
+    /// `query.start_index` (1-based), of at most `query.count` resources,
+    /// with the total number of matches (`after` and `start_index`
+    /// disregarded).
+    ///
+    /// The order MUST be total: by `query.sort_by` in `query.sort_order`
+    /// (values compared as the store compares them: case-insensitive text
+    /// folded to lowercase; resources without a value last when ascending,
+    /// first when descending), then by creation time ascending, then by id
+    /// ascending, whatever `sort_order`.
+    ///
+    /// Keyset paging: `page.next` MUST be the [`Position`] of the last
+    /// resource returned when at least one more matching resource follows
+    /// it, and `None` otherwise (always `None` when `count` is 0). Its
+    /// `key` is that resource's `sort_by` value exactly as the order
+    /// compared it (`None` without `sort_by` or without a value), `created`
+    /// and `id` its own. Given back as `query.after`, it selects the
+    /// resources strictly after that place in the order, computed from the
+    /// position's values in the database, never by skipping rows, so that
+    /// walking a query page by page returns every resource that matches
+    /// throughout exactly once, in order, even when other resources are
+    /// created or deleted between pages. A position whose key cannot be
+    /// compared with the order MUST be refused with
+    /// [`StoreError::InvalidPosition`]; any other position is valid, even
+    /// one of another query or tenant: it only says where to start.
     ///
     /// Filters MUST mean what `scim_filter::matches` decides on the
     /// resource's representation (attributes, `id`, `externalId`, `meta`).

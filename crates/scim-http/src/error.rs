@@ -71,6 +71,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::InvalidSyntax
         | ErrorKind::InvalidValue
         | ErrorKind::InvalidFilter
+        | ErrorKind::InvalidCursor
         | ErrorKind::InvalidPath
         | ErrorKind::NoTarget
         | ErrorKind::Mutability

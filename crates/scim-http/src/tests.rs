@@ -955,4 +955,363 @@ async fn patch_answers_204_when_the_client_prefers_a_minimal_return() {
     assert_eq!(read.body["title"], "Guide");
 }
 
+/// Creates users with these names, in order, through the API.
+async fn create_users(app: &Router, names: &[&str]) {
+    for name in names {
+        let body = format!(r#"{{"userName":"{name}"}}"#);
+        let reply = send(
+            app,
+            with_body(request("POST", "/scim/v2/Users", Some("")), &body),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    }
+}
+
+fn user_names(reply: &Reply) -> Vec<String> {
+    reply.body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["userName"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Follows `nextCursor` from `first` (a GET path with `cursor` in it,
+/// `{}` where the cursor goes) to the last page: the pages' replies.
+async fn walk_by_cursor(app: &Router, path: &str) -> Vec<Reply> {
+    let mut pages = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let uri = path.replace("{}", &cursor);
+        let reply = send(app, empty(request("GET", &uri, None))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
+        let next = reply.body.get("nextCursor").map(|c| c.as_str().unwrap());
+        let next = next.map(str::to_owned);
+        pages.push(reply);
+        match next {
+            Some(next) => cursor = next,
+            None => return pages,
+        }
+        assert!(pages.len() < 50, "nextCursor must end");
+    }
+}
+
+#[tokio::test]
+async fn lists_page_by_cursor_in_get_and_search() {
+    let app = app().await;
+    let names = [
+        "golf", "alpha", "Echo", "charlie", "bravo", "delta", "foxtrot",
+    ];
+    create_users(&app, &names).await;
+
+    // `?cursor` without a value asks for the first page; parameter names
+    // are matched case-insensitively, as for index paging.
+    let pages = walk_by_cursor(&app, "/scim/v2/Users?Cursor={}&COUNT=3").await;
+    assert_eq!(pages.len(), 3);
+    let mut walked = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        assert_eq!(page.body["totalResults"], 7, "{}", page.body);
+        assert!(page.body.get("startIndex").is_none(), "{}", page.body);
+        let count = page.body["Resources"].as_array().unwrap().len();
+        assert_eq!(page.body["itemsPerPage"], count);
+        assert_eq!(count, if i < 2 { 3 } else { 1 });
+        if let Some(next) = page.body.get("nextCursor") {
+            // RFC 9865 §2: only unreserved URI characters.
+            let next = next.as_str().unwrap();
+            assert!(
+                next.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c)),
+                "{next}"
+            );
+        }
+        walked.extend(user_names(page));
+    }
+    // Without sortBy, creation order.
+    assert_eq!(walked, names);
+
+    // The same by POST .search, sorted.
+    let mut cursor = json!("");
+    let mut walked = Vec::new();
+    loop {
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "sortBy": "userName",
+            "sortOrder": "descending",
+            "cursor": cursor,
+            "count": 2
+        });
+        let reply = send(
+            &app,
+            with_body(
+                request("POST", "/scim/v2/Users/.search", Some("")),
+                &body.to_string(),
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert!(reply.body.get("startIndex").is_none());
+        walked.extend(user_names(&reply));
+        match reply.body.get("nextCursor") {
+            Some(next) => cursor = next.clone(),
+            None => break,
+        }
+    }
+    assert_eq!(
+        walked,
+        [
+            "golf", "foxtrot", "Echo", "delta", "charlie", "bravo", "alpha"
+        ]
+    );
+
+    // Without cursor, paging stays by index, as before.
+    let reply = send(&app, empty(request("GET", "/scim/v2/Users?count=2", None))).await;
+    assert_eq!(reply.body["startIndex"], 1);
+    assert!(reply.body.get("nextCursor").is_none());
+
+    // count=0 by cursor: only the total, nothing to continue from.
+    let reply = send(
+        &app,
+        empty(request("GET", "/scim/v2/Users?cursor=&count=0", None)),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["totalResults"], 7);
+    assert_eq!(reply.body["itemsPerPage"], 0);
+    assert_eq!(reply.body["Resources"], json!([]));
+    assert!(reply.body.get("nextCursor").is_none());
+    assert!(reply.body.get("startIndex").is_none());
+}
+
+#[tokio::test]
+async fn a_cursor_walk_survives_creates_and_deletes_between_pages() {
+    let app = app().await;
+    create_users(&app, &["u1", "u2", "u3", "u4", "u5", "u6"]).await;
+    let first = send(
+        &app,
+        empty(request("GET", "/scim/v2/Users?cursor&count=2", None)),
+    )
+    .await;
+    assert_eq!(user_names(&first), ["u1", "u2"]);
+    let ids: Vec<String> = {
+        let all = send(&app, empty(request("GET", "/scim/v2/Users", None))).await;
+        all.body["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // A seen user (the page's last) and an unseen one leave; one arrives.
+    for id in [&ids[1], &ids[2]] {
+        let reply = send(
+            &app,
+            empty(request("DELETE", &format!("/scim/v2/Users/{id}"), None)),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    }
+    create_users(&app, &["u7"]).await;
+    let next = first.body["nextCursor"].as_str().unwrap();
+    let pages = walk_by_cursor(&app, "/scim/v2/Users?cursor={}&count=2")
+        .await
+        .len();
+    assert_eq!(pages, 3);
+    let mut walked = Vec::new();
+    let mut cursor = next.to_owned();
+    loop {
+        let reply = send(
+            &app,
+            empty(request(
+                "GET",
+                &format!("/scim/v2/Users?cursor={cursor}&count=2"),
+                None,
+            )),
+        )
+        .await;
+        assert_eq!(reply.body["totalResults"], 5);
+        walked.extend(user_names(&reply));
+        match reply.body.get("nextCursor") {
+            Some(next) => cursor = next.as_str().unwrap().to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(walked, ["u4", "u5", "u6", "u7"]);
+}
+
+#[tokio::test]
+async fn foreign_tampered_and_garbage_cursors_are_400_invalid_cursor() {
+    let app = app().await;
+    create_users(&app, &["ann", "ben", "cy", "dee"]).await;
+    let first = send(
+        &app,
+        empty(request(
+            "GET",
+            "/scim/v2/Users?filter=userName%20pr&sortBy=userName&cursor&count=1",
+            None,
+        )),
+    )
+    .await;
+    let token = first.body["nextCursor"].as_str().unwrap().to_owned();
+    // The same query continues.
+    let second = send(
+        &app,
+        empty(request(
+            "GET",
+            &format!("/scim/v2/Users?filter=userName%20PR&sortBy=userName&cursor={token}&count=2"),
+            None,
+        )),
+    )
+    .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(user_names(&second), ["ben", "cy"]);
+
+    let mut tampered = token.clone().into_bytes();
+    let middle = tampered.len() / 2;
+    tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let long = "A".repeat(20_000);
+    let cases = [
+        // Another filter, another sort, another order, no sort.
+        format!("filter=userName%20sw%20%22a%22&sortBy=userName&cursor={token}"),
+        format!("filter=userName%20pr&sortBy=id&cursor={token}"),
+        format!("filter=userName%20pr&sortBy=userName&sortOrder=descending&cursor={token}"),
+        format!("filter=userName%20pr&cursor={token}"),
+        // Altered, truncated, extended and made-up cursors.
+        format!("filter=userName%20pr&sortBy=userName&cursor={tampered}"),
+        format!(
+            "filter=userName%20pr&sortBy=userName&cursor={}",
+            &token[..token.len() - 3]
+        ),
+        format!("filter=userName%20pr&sortBy=userName&cursor={token}AAAA"),
+        "cursor=not-a-cursor".to_owned(),
+        "cursor=%F0%9F%92%A5".to_owned(),
+        "cursor=%00".to_owned(),
+        format!("cursor={long}"),
+    ];
+    for query in cases {
+        let reply = send(
+            &app,
+            empty(request("GET", &format!("/scim/v2/Users?{query}"), None)),
+        )
+        .await;
+        assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("invalidCursor"));
+    }
+    let search = json!({"filter": "userName pr", "cursor": "garbage"});
+    let reply = send(
+        &app,
+        with_body(
+            request("POST", "/scim/v2/Users/.search", Some("")),
+            &search.to_string(),
+        ),
+    )
+    .await;
+    assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("invalidCursor"));
+    // A Users cursor is not a Groups cursor.
+    let reply = send(
+        &app,
+        empty(request(
+            "GET",
+            &format!("/scim/v2/Groups?filter=userName%20pr&sortBy=userName&cursor={token}"),
+            None,
+        )),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn cursor_and_start_index_together_are_400_invalid_value() {
+    let app = app().await;
+    for query in [
+        "cursor&startIndex=1",
+        "startIndex=2&cursor=abc",
+        "CURSOR=&STARTINDEX=1",
+    ] {
+        let reply = send(
+            &app,
+            empty(request("GET", &format!("/scim/v2/Users?{query}"), None)),
+        )
+        .await;
+        assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("invalidValue"));
+    }
+    let reply = send(
+        &app,
+        with_body(
+            request("POST", "/scim/v2/Users/.search", Some("")),
+            r#"{"cursor":"","startIndex":1}"#,
+        ),
+    )
+    .await;
+    assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("invalidValue"));
+}
+
+#[tokio::test]
+async fn a_cursor_of_one_tenant_is_invalid_for_another() {
+    const OTHER: &str = "other-tenant-token-9876543210";
+    let store = Arc::new(MemoryStore::default());
+    let auth = AuthService::new(store.clone(), Arc::new(SystemClock), Arc::new(UuidV7Ids));
+    auth.bootstrap("default", Some(TOKEN)).await.unwrap();
+    auth.bootstrap("other", Some(OTHER)).await.unwrap();
+    let service = |kind| {
+        Arc::new(ResourceService::new(
+            kind,
+            store.clone(),
+            Arc::new(SystemClock),
+            Arc::new(UuidV7Ids),
+        ))
+    };
+    let app = router(AppState {
+        users: service(ResourceKind::User),
+        groups: service(ResourceKind::Group),
+        auth: Arc::new(auth),
+        config: Arc::new(HttpConfig::default()),
+    });
+    create_users(&app, &["a1", "a2", "a3"]).await;
+    let first = send(
+        &app,
+        empty(request("GET", "/scim/v2/Users?cursor&count=1", None)),
+    )
+    .await;
+    let token = first.body["nextCursor"].as_str().unwrap();
+    let as_other = |uri: &str| {
+        Request::builder()
+            .uri(uri)
+            .header(header::HOST, "scim.test")
+            .header(header::AUTHORIZATION, format!("Bearer {OTHER}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let foreign = send(&app, as_other(&format!("/scim/v2/Users?cursor={token}"))).await;
+    assert_scim_error(&foreign, StatusCode::BAD_REQUEST, Some("invalidCursor"));
+    let own = send(&app, as_other("/scim/v2/Users?cursor")).await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert_eq!(own.body["totalResults"], 0);
+}
+
+#[tokio::test]
+async fn service_provider_config_advertises_both_paging_methods() {
+    let app = app_with(HttpConfig {
+        max_results: 250,
+        ..HttpConfig::default()
+    })
+    .await;
+    let req = Request::builder()
+        .uri("/scim/v2/ServiceProviderConfig")
+        .header(header::HOST, "scim.test")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(&app, req).await;
+    assert_eq!(
+        reply.body["pagination"],
+        json!({
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": 250,
+            "maxPageSize": 250
+        })
+    );
+}
+
 mod bulk;

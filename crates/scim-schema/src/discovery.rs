@@ -1,5 +1,5 @@
-//! Discovery documents: service provider configuration (RFC 7643 §5) and
-//! resource types (RFC 7643 §6).
+//! Discovery documents: service provider configuration (RFC 7643 §5, with
+//! the `pagination` attribute of RFC 9865 §4) and resource types (RFC 7643 §6).
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +33,39 @@ pub struct BulkSupport {
     pub max_operations: u32,
     /// The maximum bulk payload size in bytes.
     pub max_payload_size: u64,
+}
+
+/// A way of paging through query results (RFC 9865 §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaginationMethod {
+    /// `startIndex` and `count` (RFC 7644 §3.4.2.4).
+    Index,
+    /// `cursor` and `count` (RFC 9865).
+    Cursor,
+}
+
+/// How the service provider pages query results (RFC 9865 §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaginationSupport {
+    /// Whether cursor-based paging is supported.
+    pub cursor: bool,
+    /// Whether index-based paging is supported.
+    pub index: bool,
+    /// The method of a query that names neither `cursor` nor `startIndex`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_pagination_method: Option<PaginationMethod>,
+    /// The page size of a query without `count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_page_size: Option<u32>,
+    /// The largest page, whatever `count` asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_page_size: Option<u32>,
+    /// The seconds a cursor stays valid at least; absent when cursors do
+    /// not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor_timeout: Option<u32>,
 }
 
 /// An authentication scheme the service provider accepts.
@@ -77,13 +110,18 @@ pub struct ServiceProviderConfig {
     pub etag: Supported,
     /// Accepted authentication schemes.
     pub authentication_schemes: Vec<AuthenticationScheme>,
+    /// Paging methods and limits (RFC 9865 §4); absent when only index
+    /// paging is offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<PaginationSupport>,
     /// Resource metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
 }
 
 impl ServiceProviderConfig {
-    /// A configuration with every optional feature switched off, bearer
+    /// A configuration with every optional feature switched off (no
+    /// `pagination` attribute: index paging only), bearer
     /// token authentication, and `max_results` as the filter result limit.
     pub fn minimal(max_results: u32) -> Self {
         let off = Supported { supported: false };
@@ -110,6 +148,7 @@ impl ServiceProviderConfig {
                 spec_uri: Some("https://www.rfc-editor.org/info/rfc6750".to_owned()),
                 primary: true,
             }],
+            pagination: None,
             meta: None,
         }
     }
@@ -144,4 +183,37 @@ pub struct ResourceTypeDef {
     /// The extensions resources of this type may carry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub schema_extensions: Vec<SchemaExtensionRef>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_uses_the_rfc_9865_names_and_is_absent_when_unset() {
+        let mut config = ServiceProviderConfig::minimal(100);
+        let json = serde_json::to_value(&config).unwrap();
+        assert!(json.get("pagination").is_none());
+        config.pagination = Some(PaginationSupport {
+            cursor: true,
+            index: true,
+            default_pagination_method: Some(PaginationMethod::Index),
+            default_page_size: Some(100),
+            max_page_size: Some(100),
+            cursor_timeout: None,
+        });
+        let json = serde_json::to_value(&config).unwrap();
+        assert_eq!(
+            json["pagination"],
+            serde_json::json!({
+                "cursor": true,
+                "index": true,
+                "defaultPaginationMethod": "index",
+                "defaultPageSize": 100,
+                "maxPageSize": 100
+            })
+        );
+        let back: ServiceProviderConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back, config);
+    }
 }

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::urn;
 
-/// The `scimType` detail error keywords of RFC 7644 §3.12, Table 9.
+/// The `scimType` detail error keywords of RFC 7644 §3.12, Table 9, and
+/// the pagination keywords RFC 9865 §2.1 adds to them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ScimType {
@@ -28,6 +29,12 @@ pub enum ScimType {
     InvalidVers,
     /// The request cannot be completed because of sensitive information in the URI.
     Sensitive,
+    /// The `cursor` is not one this server issued for the query (RFC 9865).
+    InvalidCursor,
+    /// The `cursor` is no longer valid (RFC 9865).
+    ExpiredCursor,
+    /// The `count` is outside what the server accepts for the query (RFC 9865).
+    InvalidCount,
 }
 
 impl ScimType {
@@ -44,6 +51,9 @@ impl ScimType {
             ScimType::InvalidValue => "invalidValue",
             ScimType::InvalidVers => "invalidVers",
             ScimType::Sensitive => "sensitive",
+            ScimType::InvalidCursor => "invalidCursor",
+            ScimType::ExpiredCursor => "expiredCursor",
+            ScimType::InvalidCount => "invalidCount",
         }
     }
 }
@@ -110,6 +120,9 @@ mod tests {
             (ScimType::InvalidValue, "invalidValue"),
             (ScimType::InvalidVers, "invalidVers"),
             (ScimType::Sensitive, "sensitive"),
+            (ScimType::InvalidCursor, "invalidCursor"),
+            (ScimType::ExpiredCursor, "expiredCursor"),
+            (ScimType::InvalidCount, "invalidCount"),
         ] {
             assert_eq!(ty.as_str(), word);
             assert_eq!(serde_json::to_value(ty).unwrap(), word);

@@ -41,8 +41,8 @@ mod validate;
 pub use attribute::{AttributeDef, AttributeType, Mutability, Returned, SchemaDef, Uniqueness};
 pub use bulk::{BulkOperation, BulkOperationResult, BulkRequest, BulkResponse};
 pub use discovery::{
-    AuthenticationScheme, BulkSupport, FilterSupport, ResourceTypeDef, SchemaExtensionRef,
-    ServiceProviderConfig, Supported,
+    AuthenticationScheme, BulkSupport, FilterSupport, PaginationMethod, PaginationSupport,
+    ResourceTypeDef, SchemaExtensionRef, ServiceProviderConfig, Supported,
 };
 pub use error::{ScimError, ScimType};
 pub use list::{ListResponse, SearchRequest};

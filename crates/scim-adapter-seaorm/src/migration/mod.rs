@@ -9,6 +9,7 @@ mod m0003_display_key;
 mod m0004_events;
 mod m0005_tenant_policies;
 mod m0006_values;
+mod m0007_created_order;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_events::Migration),
             Box::new(m0005_tenant_policies::Migration),
             Box::new(m0006_values::Migration),
+            Box::new(m0007_created_order::Migration),
         ]
     }
 }

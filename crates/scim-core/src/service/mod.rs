@@ -1,5 +1,6 @@
 //! Domain services.
 
+mod cursor;
 mod resources;
 
-pub use resources::{ListRequest, MAX_KEY_CHARS, ResourceService};
+pub use resources::{ListRequest, Listing, MAX_KEY_CHARS, ResourceService};

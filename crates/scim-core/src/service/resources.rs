@@ -7,9 +7,10 @@ use scim_filter::AttributeResolver;
 use scim_schema::{Mode, Projection, ResourceType, Strictness, ValidationError};
 use serde_json::{Map, Value};
 
+use super::cursor;
 use crate::error::{Error, ErrorKind};
 use crate::model::{
-    DeleteMode, DuplicatePolicy, Event, EventType, Member, MemberChange, NewResource, Page, Query,
+    DeleteMode, DuplicatePolicy, Event, EventType, Member, MemberChange, NewResource, Query,
     Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, TenantId, TenantPolicies,
 };
 use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError, TenantStore};
@@ -31,6 +32,23 @@ pub struct ListRequest {
     pub start_index: u64,
     /// The `count`: the most results wanted; 0 asks only for the total.
     pub count: u64,
+    /// The `cursor` (RFC 9865): `None` pages by `start_index`; `Some("")`
+    /// asks for the first page by cursor, and any other value must be a
+    /// `nextCursor` this service issued for the same query and tenant.
+    /// `start_index` is ignored with a cursor.
+    pub cursor: Option<String>,
+}
+
+/// One page of a list or search request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    /// The resources of the page, in order.
+    pub resources: Vec<StoredResource>,
+    /// How many resources match the request in all, across every page.
+    pub total_results: u64,
+    /// For a request by cursor, the `nextCursor` that continues after this
+    /// page; `None` on the last page and for requests by index.
+    pub next_cursor: Option<String>,
 }
 
 /// The policies in force for one request.
@@ -219,6 +237,7 @@ impl ResourceService {
             sort_by: None,
             sort_order: SortOrder::Ascending,
             start_index: 1,
+            after: None,
             count: 1,
             schemas: self.schemas.clone(),
         };
@@ -243,12 +262,19 @@ impl ResourceService {
     }
 
     /// Lists the live resources of the tenant that match the request's
-    /// filter, sorted and paged (RFC 7644 §3.4.2).
+    /// filter, sorted and paged by index (RFC 7644 §3.4.2) or by cursor
+    /// (RFC 9865).
     ///
     /// A filter that does not parse, names an unknown attribute or compares
     /// a value of the wrong type is [`ErrorKind::InvalidFilter`]; an
-    /// unknown `sortBy` or `sortOrder` is [`ErrorKind::InvalidValue`].
-    pub async fn list(&self, tenant: &TenantId, request: &ListRequest) -> Result<Page, Error> {
+    /// unknown `sortBy` or `sortOrder` is [`ErrorKind::InvalidValue`]; a
+    /// cursor this service did not issue for the same filter, sort and
+    /// tenant is [`ErrorKind::InvalidCursor`].
+    ///
+    /// Cursors hold the position of the page's last resource in the
+    /// query's order, not an offset: paging by cursor neither repeats nor
+    /// skips a resource when others are created or deleted meanwhile.
+    pub async fn list(&self, tenant: &TenantId, request: &ListRequest) -> Result<Listing, Error> {
         let filter = match request.filter.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => {
@@ -281,15 +307,49 @@ impl ResourceService {
                 )));
             }
         };
+        let binding = request.cursor.as_ref().map(|_| {
+            cursor::Binding::new(
+                tenant,
+                self.kind,
+                filter.as_ref(),
+                sort_by.as_ref(),
+                sort_order,
+            )
+        });
+        let after = match (request.cursor.as_deref().map(str::trim), &binding) {
+            (Some(token), Some(binding)) if !token.is_empty() => {
+                Some(cursor::decode(token, binding).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidCursor,
+                        "the cursor is not one this server issued for this query; \
+                         start again with an empty cursor",
+                    )
+                })?)
+            }
+            _ => None,
+        };
         let query = Query {
             filter,
             sort_by,
             sort_order,
-            start_index: request.start_index.max(1),
+            start_index: match binding {
+                Some(_) => 1,
+                None => request.start_index.max(1),
+            },
+            after,
             count: request.count,
             schemas: self.schemas.clone(),
         };
-        Ok(self.store.query(tenant, self.kind, &query).await?)
+        let page = self.store.query(tenant, self.kind, &query).await?;
+        let next_cursor = match (&binding, &page.next) {
+            (Some(binding), Some(next)) => Some(cursor::encode(next, binding)),
+            _ => None,
+        };
+        Ok(Listing {
+            resources: page.resources,
+            total_results: page.total_results,
+            next_cursor,
+        })
     }
 
     /// Replaces a resource with `body` (PUT, RFC 7644 §3.5.1), if its
@@ -882,9 +942,12 @@ fn patch_error(err: scim_patch::Error) -> Error {
         ScimType::InvalidFilter => ErrorKind::InvalidFilter,
         ScimType::Uniqueness => ErrorKind::Uniqueness,
         ScimType::TooMany => ErrorKind::TooMany,
-        ScimType::InvalidValue | ScimType::InvalidVers | ScimType::Sensitive => {
-            ErrorKind::InvalidValue
-        }
+        ScimType::InvalidValue
+        | ScimType::InvalidVers
+        | ScimType::Sensitive
+        | ScimType::InvalidCursor
+        | ScimType::ExpiredCursor
+        | ScimType::InvalidCount => ErrorKind::InvalidValue,
     };
     Error::new(kind, err.to_string())
 }

@@ -19,7 +19,8 @@ use std::sync::Arc;
 
 use crate::model::{
     DeleteMode, DuplicatePolicy, Event, EventType, Member, MemberChange, NewCredential,
-    NewResource, NewTenant, Query, Replacement, ResourceKind, SortOrder, TenantId, TenantPolicies,
+    NewResource, NewTenant, Position, Query, Replacement, ResourceKind, SortOrder, SortValue,
+    TenantId, TenantPolicies,
 };
 use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
 
@@ -33,6 +34,8 @@ where
     reads_never_cross_tenants_or_kinds(store).await?;
     queries_filter_sort_and_page_in_the_store(store).await?;
     filters_mean_what_the_evaluator_says(store).await?;
+    positions_walk_every_resource_once_in_order(store).await?;
+    positions_survive_creates_and_deletes_between_pages(store).await?;
     replace_is_conditional_and_keeps_keys_unique(store).await?;
     delete_is_conditional_and_frees_the_unique_key(store).await?;
     memberships_change_as_deltas_and_end_with_their_resources(store).await?;
@@ -264,6 +267,7 @@ fn query(
             .map_err(|e| format!("bad test path: {e}"))?,
         sort_order,
         start_index: 1,
+        after: None,
         count: 100,
         schemas: Arc::new(scim_filter::Schemas::user()),
     })
@@ -526,6 +530,354 @@ async fn filters_mean_what_the_evaluator_says<S: ResourceStore + TenantStore>(
             ),
         )?;
     }
+    Ok(())
+}
+
+/// The ids `query` selects in one page, unpaged.
+async fn ids_of<S: ResourceStore>(
+    store: &S,
+    t: &TenantId,
+    query: &Query,
+) -> Result<Vec<String>, String> {
+    let page = store
+        .query(t, ResourceKind::User, query)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+    Ok(page.resources.into_iter().map(|r| r.id).collect())
+}
+
+/// Walks `query` page by page, `count` at a time, each page resuming at
+/// the previous page's `next`: the ids in the order walked. Checks every
+/// page on the way.
+async fn walk<S: ResourceStore>(
+    store: &S,
+    t: &TenantId,
+    query: &Query,
+    count: u64,
+) -> Result<Vec<String>, String> {
+    let mut q = Query {
+        count,
+        after: None,
+        ..query.clone()
+    };
+    let total = store
+        .query(t, ResourceKind::User, &q)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?
+        .total_results;
+    let mut seen = Vec::new();
+    // Bounded: a store whose `next` never ends fails instead of hanging.
+    for _ in 0..=total {
+        let page = store
+            .query(t, ResourceKind::User, &q)
+            .await
+            .map_err(|e| format!("query after a position failed: {e}"))?;
+        check(
+            page.resources.len() as u64 <= count,
+            "a page MUST hold at most count resources",
+        )?;
+        check(
+            page.total_results == total,
+            "total_results MUST count every match, whatever the position",
+        )?;
+        check(
+            q.after.is_none() || !page.resources.is_empty() || total == 0,
+            "next MUST be None when no resource follows the page",
+        )?;
+        seen.extend(page.resources.iter().map(|r| r.id.clone()));
+        match page.next {
+            None => return Ok(seen),
+            Some(next) => {
+                check(
+                    page.resources.last().is_some_and(|r| r.id == next.id),
+                    "next MUST be the position of the page's last resource",
+                )?;
+                q.after = Some(next);
+            }
+        }
+    }
+    Err("contract broken: walking by next MUST end".to_owned())
+}
+
+/// Users with ties on every sort key and missing values: walking any
+/// order by positions, in pages of any size, yields what one query
+/// yields, each resource once.
+async fn positions_walk_every_resource_once_in_order<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let other = tenant(store).await?;
+    let base = now();
+    let names = [
+        "delta", "Alpha", "charlie", "bravo", "Echo", "foxtrot", "golf", "hotel", "india",
+    ];
+    for (i, name) in names.into_iter().enumerate() {
+        let external = format!("x-{}", i % 3);
+        let mut new = user(name, (i % 4 != 0).then_some(external.as_str()));
+        // Three users per instant: the id alone orders them.
+        new.created = base + Duration::seconds(i as i64 / 3);
+        if i % 2 == 0 {
+            new.attributes
+                .insert("displayName".into(), json!(format!("D{}", 8 - i / 4)));
+        }
+        store
+            .create(&t, new)
+            .await
+            .map_err(|e| format!("create failed: {e}"))?;
+    }
+    let theirs = store
+        .create(&other, user("alpha", None))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+
+    let (asc, desc) = (SortOrder::Ascending, SortOrder::Descending);
+    let orders = [
+        (None, asc),
+        (Some("userName"), asc),
+        (Some("userName"), desc),
+        (Some("externalId"), asc),
+        (Some("externalId"), desc),
+        (Some("displayName"), asc),
+        (Some("displayName"), desc),
+        (Some("meta.created"), desc),
+        (Some("meta.lastModified"), asc),
+        (Some("id"), desc),
+    ];
+    for (sort_by, order) in orders {
+        let q = query(None, sort_by, order)?;
+        let all = ids_of(store, &t, &q).await?;
+        check(all.len() == names.len(), "the query MUST see every user")?;
+        for count in [1, 2, 4, 9, 10] {
+            let walked = walk(store, &t, &q, count).await?;
+            check(
+                walked == all,
+                &format!(
+                    "walking sortBy {sort_by:?} {order:?} by {count} MUST yield every \
+                     resource once, in the order of one query: {all:?}, got {walked:?}"
+                ),
+            )?;
+        }
+    }
+
+    let filtered = query(Some("externalId pr"), Some("externalId"), desc)?;
+    let all = ids_of(store, &t, &filtered).await?;
+    check(all.len() == 6, "externalId pr MUST select six users")?;
+    check(
+        walk(store, &t, &filtered, 4).await? == all,
+        "walking a filtered query MUST yield what the query selects",
+    )?;
+
+    let mut q = query(None, None, asc)?;
+    q.count = 2;
+    let first = store
+        .query(&t, ResourceKind::User, &q)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+    let next = first
+        .next
+        .ok_or("contract broken: a first page of 9 by 2 MUST have a next")?;
+    q.count = 0;
+    q.after = Some(next.clone());
+    let count_only = store
+        .query(&t, ResourceKind::User, &q)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+    check(
+        count_only.resources.is_empty()
+            && count_only.total_results == names.len() as u64
+            && count_only.next.is_none(),
+        "count 0 after a position MUST return only the total, and no next",
+    )?;
+
+    // A position only says where to start: in another tenant it selects
+    // that tenant's resources, never the position's.
+    let mut foreign = query(None, None, asc)?;
+    foreign.after = Some(next);
+    let found = ids_of(store, &other, &foreign).await?;
+    check(
+        found == [theirs.id.clone()],
+        "a position from another tenant MUST select only the caller's resources",
+    )?;
+
+    // Positions a store never mints (only a forged cursor carries them)
+    // are refused as such or resume somewhere; never a backend failure.
+    let forged = [
+        (
+            Some("meta.created"),
+            Some(SortValue::Text("x".into())),
+            "id",
+        ),
+        (Some("userName"), Some(SortValue::Instant(base)), "id"),
+        (Some("userName"), Some(SortValue::Number(1.5)), "id"),
+        (
+            Some("externalId"),
+            Some(SortValue::Text("nul\0".into())),
+            "id",
+        ),
+        (None, Some(SortValue::Boolean(true)), "nul\0id"),
+    ];
+    for (sort_by, key, id) in forged {
+        let q = Query {
+            after: Some(Position {
+                key,
+                created: base,
+                id: id.to_owned(),
+            }),
+            ..query(None, sort_by, asc)?
+        };
+        let result = store.query(&t, ResourceKind::User, &q).await;
+        check(
+            matches!(result, Ok(_) | Err(StoreError::InvalidPosition)),
+            &format!(
+                "a forged position MUST be refused as InvalidPosition or resume, got {result:?}"
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+async fn page_of<S: ResourceStore>(
+    store: &S,
+    t: &TenantId,
+    q: &Query,
+) -> Result<crate::model::Page, String> {
+    store
+        .query(t, ResourceKind::User, q)
+        .await
+        .map_err(|e| format!("query failed: {e}"))
+}
+
+async fn delete_user<S: ResourceStore>(store: &S, t: &TenantId, id: &str) -> Result<(), String> {
+    store
+        .delete(t, ResourceKind::User, id, None, now(), Vec::new())
+        .await
+        .map_err(|e| format!("delete failed: {e}"))
+}
+
+/// Resources created and deleted between pages: the walk neither repeats
+/// nor skips a resource that was there throughout, sees what is created
+/// after its position, and resumes even when the row it stopped at is gone.
+async fn positions_survive_creates_and_deletes_between_pages<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let base = now();
+    let at = |seconds: i64, millis: i64| {
+        base + Duration::seconds(seconds) + Duration::milliseconds(millis)
+    };
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let mut new = user(&format!("w{i}"), None);
+        new.created = at(i, 0);
+        ids.push(new.id.clone());
+        store
+            .create(&t, new)
+            .await
+            .map_err(|e| format!("create failed: {e}"))?;
+    }
+    let create_at = |name: &str, created: DateTime<Utc>| {
+        let mut new = user(name, None);
+        new.created = created;
+        new
+    };
+    let mut q = query(None, None, SortOrder::Ascending)?;
+    q.count = 3;
+    let mut seen = Vec::new();
+
+    let first = page_of(store, &t, &q).await?;
+    seen.extend(first.resources.iter().map(|r| r.id.clone()));
+    // One seen and one unseen user leave; one user arrives before the
+    // position, one after everything.
+    delete_user(store, &t, &ids[1]).await?;
+    delete_user(store, &t, &ids[4]).await?;
+    store
+        .create(&t, create_at("early", at(-5, 0)))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    let late = store
+        .create(&t, create_at("late", at(20, 0)))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+
+    q.after = first.next;
+    let second = page_of(store, &t, &q).await?;
+    seen.extend(second.resources.iter().map(|r| r.id.clone()));
+    // The position's own row and the next unseen one leave; a user
+    // arrives between two unseen ones.
+    delete_user(store, &t, &ids[6]).await?;
+    delete_user(store, &t, &ids[7]).await?;
+    let middle = store
+        .create(&t, create_at("middle", at(7, 500)))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+
+    q.after = second.next;
+    for _ in 0..10 {
+        let next = page_of(store, &t, &q).await?;
+        seen.extend(next.resources.iter().map(|r| r.id.clone()));
+        match next.next {
+            Some(position) => q.after = Some(position),
+            None => break,
+        }
+    }
+    let expected = [
+        ids[0].clone(),
+        ids[1].clone(),
+        ids[2].clone(),
+        ids[3].clone(),
+        ids[5].clone(),
+        ids[6].clone(),
+        middle.id,
+        ids[8].clone(),
+        ids[9].clone(),
+        late.id,
+    ];
+    check(
+        seen == expected,
+        &format!(
+            "creates and deletes between pages MUST neither repeat nor skip a resource: \
+             expected {expected:?}, got {seen:?}"
+        ),
+    )?;
+
+    // The same by userName, descending: a user that sorts before the
+    // position is not seen, one that sorts after it is.
+    let mut q = query(None, Some("userName"), SortOrder::Descending)?;
+    q.count = 4;
+    let first = page_of(store, &t, &q).await?;
+    let names = |p: &crate::model::Page| -> Vec<String> {
+        p.resources
+            .iter()
+            .map(|r| {
+                r.attributes["userName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    };
+    check(
+        names(&first) == ["w9", "w8", "w5", "w3"],
+        &format!(
+            "sortBy userName descending MUST start at w9, got {:?}",
+            names(&first)
+        ),
+    )?;
+    for name in ["w99", "w0a"] {
+        store
+            .create(&t, user(name, None))
+            .await
+            .map_err(|e| format!("create failed: {e}"))?;
+    }
+    q.after = first.next;
+    let rest = page_of(store, &t, &q).await?;
+    check(
+        names(&rest) == ["w2", "w0a", "w0", "middle"] && rest.next.is_some(),
+        &format!(
+            "a descending walk MUST resume after its position, got {:?}",
+            names(&rest)
+        ),
+    )?;
     Ok(())
 }
 

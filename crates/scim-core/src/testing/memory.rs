@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::model::{
     Credential, Event, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
-    Query, Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, Tenant, TenantId,
-    TenantPolicies,
+    Position, Query, Replacement, ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource,
+    Tenant, TenantId, TenantPolicies,
 };
 use crate::ports::{ResourceStore, StoreError, TenantStore};
 
@@ -202,30 +202,32 @@ impl ResourceStore for MemoryStore {
                 matching.push((key, resource));
             }
         }
-        matching.sort_by(|(ka, a), (kb, b)| {
-            let by_key = match (ka, kb) {
-                (Some(x), Some(y)) => x.cmp(y),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            };
-            let by_key = match query.sort_order {
-                SortOrder::Ascending => by_key,
-                SortOrder::Descending => by_key.reverse(),
-            };
-            by_key.then(a.created.cmp(&b.created)).then(a.id.cmp(&b.id))
-        });
+        let place = |(key, r): &(Option<SortKey>, StoredResource)| Place {
+            key: key.clone(),
+            created: r.created,
+            id: r.id.clone(),
+        };
+        matching.sort_by(|a, b| place(a).cmp_in(&place(b), query.sort_order));
         let total_results = matching.len() as u64;
-        let skip = usize::try_from(query.start_index.saturating_sub(1)).unwrap_or(usize::MAX);
+        let after = query.after.as_ref().map(Place::of);
+        let mut following = matching
+            .iter()
+            .filter(|row| {
+                after
+                    .as_ref()
+                    .is_none_or(|a| place(row).cmp_in(a, query.sort_order) == Ordering::Greater)
+            })
+            .skip(usize::try_from(query.start_index.saturating_sub(1)).unwrap_or(usize::MAX));
         let take = usize::try_from(query.count).unwrap_or(usize::MAX);
+        let page: Vec<&(Option<SortKey>, StoredResource)> = following.by_ref().take(take).collect();
+        let next = match (page.last(), following.next()) {
+            (Some(last), Some(_)) => Some(place(last).position()),
+            _ => None,
+        };
         Ok(Page {
-            resources: matching
-                .into_iter()
-                .skip(skip)
-                .take(take)
-                .map(|(_, r)| r)
-                .collect(),
+            resources: page.into_iter().map(|(_, r)| r.clone()).collect(),
             total_results,
+            next,
         })
     }
 
@@ -487,16 +489,75 @@ impl TenantStore for MemoryStore {
     }
 }
 
+/// Where a resource stands in a query's order: its sort key, then its
+/// creation time and id.
+#[derive(Debug, Clone)]
+struct Place {
+    key: Option<SortKey>,
+    created: DateTime<Utc>,
+    id: String,
+}
+
+impl Place {
+    /// The place a position names. Keys of any type compare (by type
+    /// first), so no position is refused here.
+    fn of(position: &Position) -> Place {
+        let key = position.key.as_ref().map(|value| match value {
+            SortValue::Boolean(b) => SortKey::Bool(*b),
+            SortValue::Number(n) => SortKey::Number(*n),
+            SortValue::Text(t) => SortKey::Text(t.clone()),
+            SortValue::Instant(at) => SortKey::Instant(*at),
+        });
+        Place {
+            key,
+            created: position.created,
+            id: position.id.clone(),
+        }
+    }
+
+    /// The position of this place, to resume after it.
+    fn position(&self) -> Position {
+        let key = self.key.as_ref().map(|key| match key {
+            SortKey::Bool(b) => SortValue::Boolean(*b),
+            SortKey::Number(n) => SortValue::Number(*n),
+            SortKey::Text(t) => SortValue::Text(t.clone()),
+            SortKey::Instant(at) => SortValue::Instant(*at),
+        });
+        Position {
+            key,
+            created: self.created,
+            id: self.id.clone(),
+        }
+    }
+
+    /// The total order of query results: by key in `order` (missing keys
+    /// last when ascending, first when descending), then by creation and
+    /// id, ascending.
+    fn cmp_in(&self, other: &Place, order: SortOrder) -> Ordering {
+        let by_key = match (&self.key, &other.key) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        let by_key = match order {
+            SortOrder::Ascending => by_key,
+            SortOrder::Descending => by_key.reverse(),
+        };
+        by_key
+            .then(self.created.cmp(&other.created))
+            .then(self.id.cmp(&other.id))
+    }
+}
+
 /// A sortable form of one value: strings folded unless `caseExact`,
-/// dateTimes as instants, numbers as numbers.
+/// dateTimes as instants (to the nanosecond), numbers as numbers.
 #[derive(Debug, Clone, PartialEq)]
 enum SortKey {
     Bool(bool),
     Number(f64),
     Text(String),
-    /// Seconds and fraction digits without trailing zeros, whose text order
-    /// is their numeric order.
-    Instant(i64, String),
+    Instant(DateTime<Utc>),
 }
 
 impl SortKey {
@@ -524,7 +585,7 @@ impl Ord for SortKey {
             (SortKey::Bool(a), SortKey::Bool(b)) => a.cmp(b),
             (SortKey::Number(a), SortKey::Number(b)) => a.total_cmp(b),
             (SortKey::Text(a), SortKey::Text(b)) => a.cmp(b),
-            (SortKey::Instant(a, f), SortKey::Instant(b, g)) => (a, f).cmp(&(b, g)),
+            (SortKey::Instant(a), SortKey::Instant(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
     }
@@ -556,10 +617,14 @@ fn sort_key(representation: &Value, path: &AttrPath, schemas: &Schemas) -> Optio
         Value::Number(n) => n.as_f64().map(SortKey::Number),
         Value::String(s) if target.ty == AttributeType::DateTime => {
             let instant = scim_schema::datetime::parse(s)?;
-            Some(SortKey::Instant(
-                instant.seconds(),
-                instant.fraction().to_owned(),
-            ))
+            // Digits past nanoseconds are dropped, in sorting and in
+            // positions alike, so that a position resumes where it was taken.
+            let mut digits: String = instant.fraction().chars().take(9).collect();
+            while digits.len() < 9 {
+                digits.push('0');
+            }
+            let nanos = digits.parse().ok()?;
+            DateTime::from_timestamp(instant.seconds(), nanos).map(SortKey::Instant)
         }
         Value::String(s) if target.case_exact => Some(SortKey::Text(s.clone())),
         Value::String(s) => Some(SortKey::Text(s.to_lowercase())),

@@ -19,6 +19,17 @@ pub(crate) async fn service_provider_config(
     config.filter.supported = true;
     config.patch.supported = true;
     config.sort.supported = true;
+    // Both paging methods, index by default so that clients that predate
+    // RFC 9865 see no change (its §2.4); cursors hold a position, not
+    // server state, so they never expire and no cursorTimeout is given.
+    config.pagination = Some(scim_schema::PaginationSupport {
+        cursor: true,
+        index: true,
+        default_pagination_method: Some(scim_schema::PaginationMethod::Index),
+        default_page_size: Some(state.config.max_results),
+        max_page_size: Some(state.config.max_results),
+        cursor_timeout: None,
+    });
     config.bulk.supported = state.config.bulk_max_operations > 0;
     config.bulk.max_operations = saturate(state.config.bulk_max_operations);
     config.bulk.max_payload_size = state.config.bulk_max_payload_bytes as u64;

@@ -75,8 +75,9 @@ pub(crate) async fn create(
 }
 
 /// `GET /Users`, `GET /Groups`: a page of the resources matching
-/// `filter`, sorted by `sortBy`/`sortOrder`, from `startIndex`, at most
-/// `count` of them.
+/// `filter`, sorted by `sortBy`/`sortOrder`, from `startIndex` or after
+/// `cursor` (RFC 9865; `?cursor` without a value asks for the first page),
+/// at most `count` of them.
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(kind): Extension<ResourceKind>,
@@ -90,6 +91,7 @@ pub(crate) async fn list(
         sort_order: params.get("sortOrder").map(str::to_owned),
         start_index: number(&params, "startIndex")?,
         count: number(&params, "count")?,
+        cursor: params.get("cursor").map(str::to_owned),
         attributes: params.get("attributes").map(str::to_owned),
         excluded: params.get("excludedAttributes").map(str::to_owned),
     };
@@ -115,6 +117,7 @@ pub(crate) async fn search(
         sort_order: request.sort_order,
         start_index: request.start_index,
         count: request.count,
+        cursor: request.cursor,
         attributes: join(&request.attributes),
         excluded: join(&request.excluded_attributes),
     };
@@ -130,6 +133,7 @@ struct ListQuery {
     sort_order: Option<String>,
     start_index: Option<i64>,
     count: Option<i64>,
+    cursor: Option<String>,
     attributes: Option<String>,
     excluded: Option<String>,
 }
@@ -142,6 +146,14 @@ async fn respond_list(
     query: ListQuery,
 ) -> Result<ScimResponse, ApiError> {
     let max = u64::from(state.config.max_results);
+    // A request names one paging method: index or cursor (RFC 9865 §2.4).
+    if query.cursor.is_some() && query.start_index.is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Some(scim_schema::ScimType::InvalidValue),
+            "startIndex and cursor select different paging methods; send one of them",
+        ));
+    }
     // RFC 7644 §3.4.2.4: startIndex below 1 means 1; a negative count means 0.
     let start_index = match query.start_index {
         Some(n) if n > 1 => n.unsigned_abs(),
@@ -158,15 +170,20 @@ async fn respond_list(
         sort_order: query.sort_order,
         start_index,
         count,
+        cursor: query.cursor,
     };
     let service = state.service(kind);
-    let page = service.list(tenant, &request).await?;
+    let listing = service.list(tenant, &request).await?;
     let projection = service.projection(query.attributes.as_deref(), query.excluded.as_deref());
     let base = base_url(&state.config, headers);
     let resources = service
-        .render_many(tenant, &page.resources, Some(&base), &projection)
+        .render_many(tenant, &listing.resources, Some(&base), &projection)
         .await?;
-    let list = ListResponse::new(resources, page.total_results, start_index);
+    // A page by cursor has no index: it carries nextCursor instead.
+    let list = match request.cursor {
+        Some(_) => ListResponse::by_cursor(resources, listing.total_results, listing.next_cursor),
+        None => ListResponse::new(resources, listing.total_results, start_index),
+    };
     let body = serde_json::to_value(&list).map_err(|e| {
         ApiError::from(scim_core::Error::new(
             scim_core::ErrorKind::Internal,

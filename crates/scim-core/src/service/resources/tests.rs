@@ -647,3 +647,111 @@ async fn each_tenant_chooses_its_own_policies() {
         1
     );
 }
+
+#[tokio::test]
+async fn cursors_carry_the_stores_position_and_bad_ones_never_reach_it() {
+    use crate::model::{Page, Position, SortValue};
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+    let position = Position {
+        key: Some(SortValue::Text("bjensen".to_owned())),
+        created: at,
+        id: "u-1".to_owned(),
+    };
+    let mut store = MockResourceStore::new();
+    let minted = position.clone();
+    store
+        .expect_query()
+        .withf(|_, _, q| q.after.is_none() && q.start_index == 1 && q.count == 1)
+        .times(1)
+        .returning(move |_, _, _| {
+            Ok(Page {
+                resources: Vec::new(),
+                total_results: 2,
+                next: Some(minted.clone()),
+            })
+        });
+    let resumed = position.clone();
+    store
+        .expect_query()
+        .withf(move |_, _, q| q.after.as_ref() == Some(&resumed) && q.start_index == 1)
+        .times(1)
+        .returning(|_, _, _| {
+            Ok(Page {
+                resources: Vec::new(),
+                total_results: 2,
+                next: None,
+            })
+        });
+    let svc = ResourceService::new(
+        ResourceKind::User,
+        Arc::new(store),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    );
+    let request = ListRequest {
+        sort_by: Some("userName".to_owned()),
+        // Ignored with a cursor: the position says where to start.
+        start_index: 5,
+        count: 1,
+        cursor: Some(String::new()),
+        ..ListRequest::default()
+    };
+    let first = svc.list(&tenant("t"), &request).await.unwrap();
+    assert_eq!(first.total_results, 2);
+    let next = first.next_cursor.expect("a next page follows");
+    let second = ListRequest {
+        cursor: Some(next.clone()),
+        ..request.clone()
+    };
+    let last = svc.list(&tenant("t"), &second).await.unwrap();
+    assert_eq!(last.next_cursor, None);
+
+    // Each of these fails before the store is asked again (the mock
+    // allows no third query).
+    let other_sort = ListRequest {
+        sort_by: Some("id".to_owned()),
+        ..second.clone()
+    };
+    let other_filter = ListRequest {
+        filter: Some("userName pr".to_owned()),
+        ..second.clone()
+    };
+    let garbage = ListRequest {
+        cursor: Some("%%%".to_owned()),
+        ..second.clone()
+    };
+    for (bad, t) in [
+        (&second, "another-tenant"),
+        (&other_sort, "t"),
+        (&other_filter, "t"),
+        (&garbage, "t"),
+    ] {
+        let err = svc.list(&tenant(t), bad).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidCursor, "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn index_requests_get_no_cursor() {
+    let store = Arc::new(MemoryStore::default());
+    let svc = users(store);
+    for name in ["a", "b", "c"] {
+        svc.create(&tenant("t"), json!({"userName": name}))
+            .await
+            .unwrap();
+    }
+    let listing = svc
+        .list(
+            &tenant("t"),
+            &ListRequest {
+                start_index: 2,
+                count: 1,
+                ..ListRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listing.resources[0].attributes["userName"], "b");
+    assert_eq!(listing.total_results, 3);
+    assert_eq!(listing.next_cursor, None);
+}
