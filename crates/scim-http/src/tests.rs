@@ -605,8 +605,22 @@ async fn resource_types_and_schemas_describe_what_is_served() {
         [
             "urn:ietf:params:scim:schemas:core:2.0:User",
             "urn:ietf:params:scim:schemas:core:2.0:Group",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig",
+            "urn:ietf:params:scim:schemas:core:2.0:ResourceType",
+            "urn:ietf:params:scim:schemas:core:2.0:Schema"
         ]
+    );
+    let spc_schema = send(
+        &app,
+        public("/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"),
+    )
+    .await;
+    assert_eq!(spc_schema.status, StatusCode::OK);
+    assert_eq!(spc_schema.body["attributes"][2]["name"], "bulk");
+    assert_eq!(
+        spc_schema.body["attributes"][2]["subAttributes"][1]["name"],
+        "maxOperations"
     );
     let user_schema = send(
         &app,

@@ -249,6 +249,187 @@ pub fn enterprise_user() -> SchemaDef {
     }
 }
 
+/// The schema of `/ServiceProviderConfig` (RFC 7643 §5, §8.7.2),
+/// `urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig`.
+pub fn service_provider_config() -> SchemaDef {
+    let ro = Mutability::ReadOnly;
+    let supported = || b("supported").required().mutability(ro);
+    let feature = |name: &str, text: &str, mut extra: Vec<AttributeDef>| {
+        let mut subs = vec![supported()];
+        subs.append(&mut extra);
+        c(name, subs).required().mutability(ro).describe(text)
+    };
+    let int = |name: &str| {
+        AttributeDef::new(name, T::Integer)
+            .required()
+            .mutability(ro)
+    };
+    SchemaDef {
+        id: urn::SERVICE_PROVIDER_CONFIG.to_owned(),
+        name: "Service Provider Configuration".to_owned(),
+        description: "Schema for representing the service provider's configuration".to_owned(),
+        attributes: vec![
+            r("documentationUri", &["external"])
+                .mutability(ro)
+                .describe("An HTTP-addressable URL pointing to the service provider's help documentation."),
+            feature("patch", "A complex type that specifies PATCH configuration options.", vec![]),
+            feature(
+                "bulk",
+                "A complex type that specifies bulk configuration options.",
+                vec![int("maxOperations"), int("maxPayloadSize")],
+            ),
+            feature(
+                "filter",
+                "A complex type that specifies FILTER options.",
+                vec![int("maxResults")],
+            ),
+            feature(
+                "changePassword",
+                "A complex type that specifies configuration options related to changing a password.",
+                vec![],
+            ),
+            feature("sort", "A complex type that specifies sort result options.", vec![]),
+            feature("etag", "A complex type that specifies ETag configuration options.", vec![]),
+            c(
+                "authenticationSchemes",
+                vec![
+                    s("type")
+                        .required()
+                        .mutability(ro)
+                        .canonical(&["oauth", "oauth2", "oauthbearertoken", "httpbasic", "httpdigest"]),
+                    s("name").required().mutability(ro),
+                    s("description").required().mutability(ro),
+                    r("specUri", &["external"]).mutability(ro),
+                    r("documentationUri", &["external"]).mutability(ro),
+                    b("primary").mutability(ro),
+                ],
+            )
+            .multi()
+            .required()
+            .mutability(ro)
+            .describe("A complex type that specifies supported authentication scheme properties."),
+        ],
+    }
+}
+
+/// The schema of `/ResourceTypes` entries (RFC 7643 §6, §8.7.2),
+/// `urn:ietf:params:scim:schemas:core:2.0:ResourceType`.
+pub fn resource_type() -> SchemaDef {
+    let ro = Mutability::ReadOnly;
+    SchemaDef {
+        id: urn::RESOURCE_TYPE.to_owned(),
+        name: "ResourceType".to_owned(),
+        description: "Specifies the schema that describes a SCIM resource type".to_owned(),
+        attributes: vec![
+            s("id")
+                .mutability(ro)
+                .describe("The resource type's server unique id."),
+            s("name")
+                .required()
+                .mutability(ro)
+                .describe("The resource type name."),
+            s("description")
+                .mutability(ro)
+                .describe("The resource type's human-readable description."),
+            r("endpoint", &["uri"]).required().mutability(ro).describe(
+                "The resource type's HTTP-addressable endpoint relative to the Base URL.",
+            ),
+            r("schema", &["uri"])
+                .required()
+                .case_exact()
+                .mutability(ro)
+                .describe("The resource type's primary/base schema URI."),
+            c(
+                "schemaExtensions",
+                vec![
+                    r("schema", &["uri"])
+                        .required()
+                        .case_exact()
+                        .mutability(ro)
+                        .describe("The URI of a schema extension."),
+                    b("required")
+                        .required()
+                        .mutability(ro)
+                        .describe("Whether resources must include this extension."),
+                ],
+            )
+            .multi()
+            .mutability(ro)
+            .describe("A list of URIs of the resource type's schema extensions."),
+        ],
+    }
+}
+
+/// The schema of `/Schemas` entries (RFC 7643 §7, §8.7.2),
+/// `urn:ietf:params:scim:schemas:core:2.0:Schema`.
+pub fn schema() -> SchemaDef {
+    let ro = Mutability::ReadOnly;
+    // The characteristics of an attribute; `subAttributes` repeats them
+    // one level down (RFC 7643 §7 allows no deeper nesting).
+    let characteristics = || {
+        vec![
+            s("name").required().case_exact().mutability(ro),
+            s("type").required().mutability(ro).canonical(&[
+                "string",
+                "complex",
+                "boolean",
+                "decimal",
+                "integer",
+                "dateTime",
+                "reference",
+                "binary",
+            ]),
+            b("multiValued").required().mutability(ro),
+            s("description").mutability(ro),
+            b("required").mutability(ro),
+            s("canonicalValues").multi().mutability(ro),
+            b("caseExact").mutability(ro),
+            s("mutability").mutability(ro).canonical(&[
+                "readOnly",
+                "readWrite",
+                "immutable",
+                "writeOnly",
+            ]),
+            s("returned")
+                .mutability(ro)
+                .canonical(&["always", "never", "default", "request"]),
+            s("uniqueness")
+                .mutability(ro)
+                .canonical(&["none", "server", "global"]),
+            s("referenceTypes").multi().mutability(ro),
+        ]
+    };
+    let mut attribute = characteristics();
+    attribute.push(
+        c("subAttributes", characteristics())
+            .multi()
+            .mutability(ro)
+            .describe("The sub-attributes of a complex attribute."),
+    );
+    SchemaDef {
+        id: urn::SCHEMA.to_owned(),
+        name: "Schema".to_owned(),
+        description: "Specifies the schema attribute and sub-attribute definitions".to_owned(),
+        attributes: vec![
+            s("id")
+                .required()
+                .mutability(ro)
+                .describe("The unique URI of the schema."),
+            s("name")
+                .mutability(ro)
+                .describe("The schema's human-readable name."),
+            s("description")
+                .mutability(ro)
+                .describe("The schema's human-readable description."),
+            c("attributes", attribute)
+                .multi()
+                .required()
+                .mutability(ro)
+                .describe("A complex attribute that includes the attributes of a schema."),
+        ],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +490,68 @@ mod tests {
         assert_eq!(manager["type"], "complex");
         assert_eq!(manager["subAttributes"][1]["name"], "$ref");
         assert_eq!(manager["subAttributes"][1]["referenceTypes"][0], "User");
+    }
+
+    #[test]
+    fn service_provider_schemas_describe_their_documents() {
+        let spc = service_provider_config();
+        assert_eq!(spc.id, urn::SERVICE_PROVIDER_CONFIG);
+        let bulk = spc.attribute("bulk").unwrap();
+        assert!(bulk.required);
+        assert_eq!(bulk.mutability, Mutability::ReadOnly);
+        let max = bulk.sub_attribute("maxOperations").unwrap();
+        assert_eq!(max.ty, T::Integer);
+        let schemes = spc.attribute("authenticationSchemes").unwrap();
+        assert!(schemes.multi_valued);
+        assert!(
+            schemes
+                .sub_attribute("type")
+                .unwrap()
+                .canonical_values
+                .contains(&"oauthbearertoken".to_owned())
+        );
+
+        let rt = resource_type();
+        assert_eq!(rt.id, urn::RESOURCE_TYPE);
+        let endpoint = rt.attribute("endpoint").unwrap();
+        assert_eq!(endpoint.ty, T::Reference);
+        assert!(endpoint.required);
+        let ext = rt.attribute("schemaExtensions").unwrap();
+        assert!(ext.multi_valued);
+        assert!(ext.sub_attribute("required").unwrap().required);
+
+        let schema = schema();
+        assert_eq!(schema.id, urn::SCHEMA);
+        let attributes = schema.attribute("attributes").unwrap();
+        assert!(attributes.required && attributes.multi_valued);
+        let subs = attributes.sub_attribute("subAttributes").unwrap();
+        assert!(
+            subs.sub_attribute("mutability")
+                .unwrap()
+                .canonical_values
+                .contains(&"writeOnly".to_owned())
+        );
+        assert!(
+            subs.sub_attribute("subAttributes").is_none(),
+            "one level of nesting"
+        );
+    }
+
+    #[test]
+    fn every_builtin_schema_is_a_valid_schema_document() {
+        // Each definition, serialised, reads back as itself: what /Schemas
+        // serves is what the code uses.
+        for def in [
+            user(),
+            group(),
+            enterprise_user(),
+            service_provider_config(),
+            resource_type(),
+            schema(),
+        ] {
+            let json = serde_json::to_value(&def).unwrap();
+            let back: SchemaDef = serde_json::from_value(json).unwrap();
+            assert_eq!(back, def);
+        }
     }
 }

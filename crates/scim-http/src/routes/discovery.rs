@@ -143,10 +143,24 @@ fn schemas(state: &AppState) -> Vec<&scim_schema::SchemaDef> {
             }
         }
     }
+    // The schemas of the discovery documents themselves (RFC 7643 §8.7.2),
+    // so that a client can validate those too.
+    out.extend(SERVICE_PROVIDER_SCHEMAS.iter());
     out
 }
 
-/// `GET /Schemas`: the schemas of the served resource types.
+/// The schemas of `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas`.
+static SERVICE_PROVIDER_SCHEMAS: std::sync::LazyLock<[scim_schema::SchemaDef; 3]> =
+    std::sync::LazyLock::new(|| {
+        [
+            scim_schema::builtin::service_provider_config(),
+            scim_schema::builtin::resource_type(),
+            scim_schema::builtin::schema(),
+        ]
+    });
+
+/// `GET /Schemas`: the schemas of the served resource types, then those
+/// of the discovery documents.
 pub(crate) async fn schema_list(
     State(state): State<AppState>,
     headers: HeaderMap,
