@@ -45,7 +45,7 @@ pub(crate) fn routes(state: AppState) -> Router {
                 .route_layer(DefaultBodyLimit::max(state.config.bulk_max_payload_bytes)),
         )
         // Not offered yet: answered with a SCIM Error rather than a 404.
-        .route("/.search", post(not_implemented))
+        .route("/.search", post(resources::search_all))
         .route("/Me", any(not_implemented))
         .route_layer(middleware::from_fn_with_state(
             auth::AuthState {

@@ -126,6 +126,126 @@ pub(crate) async fn search(
     Ok(response)
 }
 
+/// `POST /.search`: a search across every resource type (RFC 7644
+/// §3.4.3), Users first, then Groups, paged by index over the
+/// concatenation.
+///
+/// A filter naming attributes one type lacks matches nothing of that type;
+/// it is an error only when no type can evaluate it. `sortBy` and cursors
+/// are refused (400 `invalidValue`): resource types share no sort key, so
+/// neither an order across them nor a position in it exists.
+pub(crate) async fn search_all(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    headers: HeaderMap,
+    ScimJson(body): ScimJson,
+) -> Result<ScimResponse, ApiError> {
+    let request: SearchRequest = serde_json::from_value(body)
+        .map_err(|e| ApiError::invalid_syntax(format!("the body is not a SearchRequest: {e}")))?;
+    let refuse = |what: &str| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Some(scim_schema::ScimType::InvalidValue),
+            format!(
+                "{what} is not offered for a search across resource types; search /Users/.search or /Groups/.search instead"
+            ),
+        )
+    };
+    if request
+        .sort_by
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        return Err(refuse("sortBy"));
+    }
+    if request.cursor.is_some() {
+        return Err(refuse("cursor paging"));
+    }
+    let tenant = &principal.tenant_id;
+    let (start_index, count) = paging(request.start_index, request.count, state.config.max_results);
+    let filter = request.filter;
+    let listing = |start_index, count| ListRequest {
+        filter: filter.clone(),
+        sort_by: None,
+        sort_order: None,
+        start_index,
+        count,
+        cursor: None,
+    };
+    // How many of each type match; a type that cannot evaluate the filter
+    // has none.
+    let kinds = [ResourceKind::User, ResourceKind::Group];
+    let mut totals = Vec::with_capacity(kinds.len());
+    let mut rejections = Vec::new();
+    for kind in kinds {
+        match state.service(kind).list(tenant, &listing(1, 0)).await {
+            Ok(found) => totals.push(found.total_results),
+            Err(err) if err.kind() == scim_core::ErrorKind::InvalidFilter => {
+                totals.push(0);
+                rejections.push(err);
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    if rejections.len() == kinds.len()
+        && let Some(err) = rejections.into_iter().next()
+    {
+        return Err(err.into());
+    }
+    let base = base_url(&state.config, &headers);
+    let attributes = (!request.attributes.is_empty()).then(|| request.attributes.join(","));
+    let excluded =
+        (!request.excluded_attributes.is_empty()).then(|| request.excluded_attributes.join(","));
+    let mut skip = start_index - 1;
+    let mut wanted = count;
+    let mut resources = Vec::new();
+    for (kind, total) in kinds.into_iter().zip(totals.iter().copied()) {
+        if wanted == 0 {
+            break;
+        }
+        if skip >= total {
+            skip -= total;
+            continue;
+        }
+        let service = state.service(kind);
+        let page = service
+            .list(tenant, &listing(skip + 1, wanted.min(total - skip)))
+            .await?;
+        let projection = service.projection(attributes.as_deref(), excluded.as_deref());
+        let rendered = service
+            .render_many(tenant, &page.resources, Some(&base), &projection)
+            .await?;
+        wanted = wanted.saturating_sub(rendered.len() as u64);
+        resources.extend(rendered);
+        skip = 0;
+    }
+    let list = ListResponse::new(resources, totals.iter().sum(), start_index);
+    let body = serde_json::to_value(&list).map_err(|e| {
+        ApiError::from(scim_core::Error::new(
+            scim_core::ErrorKind::Internal,
+            format!("cannot serialise a list response: {e}"),
+        ))
+    })?;
+    Ok(ScimResponse::ok(body))
+}
+
+/// `startIndex` and `count` as RFC 7644 §3.4.2.4 reads them: a start below
+/// 1 means 1, a negative count means 0, and a count above the server's
+/// maximum is clamped to it (and so reported in `itemsPerPage`).
+fn paging(start_index: Option<i64>, count: Option<i64>, max_results: u32) -> (u64, u64) {
+    let max = u64::from(max_results);
+    let start_index = match start_index {
+        Some(n) if n > 1 => n.unsigned_abs(),
+        _ => 1,
+    };
+    let count = match count {
+        Some(n) if n < 0 => 0,
+        Some(n) => n.unsigned_abs().min(max),
+        None => max,
+    };
+    (start_index, count)
+}
+
 /// A list request from query parameters or a SearchRequest body.
 struct ListQuery {
     filter: Option<String>,
@@ -145,7 +265,6 @@ async fn respond_list(
     headers: &HeaderMap,
     query: ListQuery,
 ) -> Result<ScimResponse, ApiError> {
-    let max = u64::from(state.config.max_results);
     // A request names one paging method: index or cursor (RFC 9865 §2.4).
     if query.cursor.is_some() && query.start_index.is_some() {
         return Err(ApiError::new(
@@ -154,16 +273,7 @@ async fn respond_list(
             "startIndex and cursor select different paging methods; send one of them",
         ));
     }
-    // RFC 7644 §3.4.2.4: startIndex below 1 means 1; a negative count means 0.
-    let start_index = match query.start_index {
-        Some(n) if n > 1 => n.unsigned_abs(),
-        _ => 1,
-    };
-    let count = match query.count {
-        Some(n) if n < 0 => 0,
-        Some(n) => n.unsigned_abs().min(max),
-        None => max,
-    };
+    let (start_index, count) = paging(query.start_index, query.count, state.config.max_results);
     let request = ListRequest {
         filter: query.filter,
         sort_by: query.sort_by,
