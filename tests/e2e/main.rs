@@ -6,4 +6,5 @@ mod backends;
 mod bulk;
 mod ops;
 mod paging;
+mod protocol;
 mod skeleton;
