@@ -16,7 +16,7 @@ use sea_orm::sea_query::{Expr, Query as Sql};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectOptions, ConnectionTrait,
     Database, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect, SqlErr, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use serde_json::{Map, Value};
@@ -884,6 +884,7 @@ impl TenantStore for SeaOrmStore {
                 prefix: Set(c.prefix),
                 created_at: Set(micros(c.created)),
                 revoked_at: Set(None),
+                expires_at: Set(c.expires.map(micros)),
             })
             .exec_without_returning(&txn)
             .await
@@ -898,19 +899,13 @@ impl TenantStore for SeaOrmStore {
     }
 
     async fn find_tenant_by_name(&self, name: &str) -> Result<Option<Tenant>, StoreError> {
-        let Some(row) = tenant::Entity::find()
+        tenant::Entity::find()
             .filter(tenant::Column::Name.eq(name))
             .one(&self.db)
             .await
             .map_err(backend)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Tenant {
-            id: TenantId(row.id),
-            name: row.name,
-            created: from_micros(row.created_at)?,
-        }))
+            .map(to_tenant)
+            .transpose()
     }
 
     async fn policies(&self, tenant: &TenantId) -> Result<TenantPolicies, StoreError> {
@@ -945,20 +940,248 @@ impl TenantStore for SeaOrmStore {
     }
 
     async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError> {
-        let Some(row) = credential::Entity::find()
+        if !storable(token_hash) {
+            return Ok(None);
+        }
+        credential::Entity::find()
             .filter(credential::Column::TokenHash.eq(token_hash))
             .filter(credential::Column::RevokedAt.is_null())
             .one(&self.db)
             .await
             .map_err(backend)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Credential {
-            id: row.id,
-            tenant_id: TenantId(row.tenant_id),
-            prefix: row.prefix,
-            created: from_micros(row.created_at)?,
-        }))
+            .map(to_credential)
+            .transpose()
     }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        tenant::Entity::find()
+            .order_by_asc(tenant::Column::CreatedAt)
+            .order_by_asc(tenant::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .map(to_tenant)
+            .collect()
+    }
+
+    async fn find_tenant(&self, tenant: &TenantId) -> Result<Option<Tenant>, StoreError> {
+        if !storable(tenant.as_str()) {
+            return Ok(None);
+        }
+        tenant::Entity::find_by_id(tenant.as_str().to_owned())
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+            .map(to_tenant)
+            .transpose()
+    }
+
+    async fn delete_tenant(&self, tenant: &TenantId) -> Result<(), StoreError> {
+        if !storable(tenant.as_str()) {
+            return Err(StoreError::NotFound);
+        }
+        let id = tenant.as_str();
+        let txn = self.db.begin().await.map_err(backend)?;
+        // Lock the tenant row first (PostgreSQL, MySQL; SQLite has one
+        // writer anyway): a concurrent write for the tenant then waits and
+        // fails on the foreign key, instead of leaving a row behind.
+        let found = tenant::Entity::find_by_id(id.to_owned())
+            .lock_exclusive()
+            .one(&txn)
+            .await
+            .map_err(backend)?;
+        if found.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        // Index rows have no foreign key; reach them through their
+        // resources, by the index on `resource_id`.
+        let resources = Sql::select()
+            .column(resource::Column::Id)
+            .from(resource::Entity)
+            .and_where(Expr::col(resource::Column::TenantId).eq(id))
+            .to_owned();
+        value::Entity::delete_many()
+            .filter(value::Column::TenantId.eq(id))
+            .filter(Expr::col(value::Column::ResourceId).in_subquery(resources))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        member::Entity::delete_many()
+            .filter(member::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        event::Entity::delete_many()
+            .filter(event::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        resource::Entity::delete_many()
+            .filter(resource::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        credential::Entity::delete_many()
+            .filter(credential::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        tenant::Entity::delete_by_id(id.to_owned())
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        txn.commit().await.map_err(backend)
+    }
+
+    async fn add_credential(&self, new: NewCredential) -> Result<Credential, StoreError> {
+        if !storable(new.tenant_id.as_str()) {
+            return Err(StoreError::NotFound);
+        }
+        let stored = Credential {
+            id: new.id.clone(),
+            tenant_id: new.tenant_id.clone(),
+            prefix: new.prefix.clone(),
+            created: new.created,
+            expires: new.expires,
+            revoked: None,
+        };
+        let txn = self.db.begin().await.map_err(backend)?;
+        let exists = tenant::Entity::find_by_id(new.tenant_id.as_str().to_owned())
+            .one(&txn)
+            .await
+            .map_err(backend)?
+            .is_some();
+        if !exists {
+            return Err(StoreError::NotFound);
+        }
+        credential::Entity::insert(credential::ActiveModel {
+            id: Set(new.id),
+            tenant_id: Set(new.tenant_id.as_str().to_owned()),
+            token_hash: Set(new.token_hash),
+            prefix: Set(new.prefix),
+            created_at: Set(micros(new.created)),
+            revoked_at: Set(None),
+            expires_at: Set(new.expires.map(micros)),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(|e| {
+            // The tenant was deleted since it was read.
+            if matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) {
+                StoreError::NotFound
+            } else {
+                classify(e, "token")
+            }
+        })?;
+        txn.commit().await.map_err(backend)?;
+        Ok(stored)
+    }
+
+    async fn list_credentials(&self, tenant: &TenantId) -> Result<Vec<Credential>, StoreError> {
+        if !storable(tenant.as_str()) {
+            return Ok(Vec::new());
+        }
+        credential::Entity::find()
+            .filter(credential::Column::TenantId.eq(tenant.as_str()))
+            .order_by_asc(credential::Column::CreatedAt)
+            .order_by_asc(credential::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .map(to_credential)
+            .collect()
+    }
+
+    async fn revoke_credential(
+        &self,
+        tenant: &TenantId,
+        credential_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Credential, StoreError> {
+        // Only a credential not revoked yet gets a time: the first one stays.
+        self.update_credential(
+            tenant,
+            credential_id,
+            credential::Column::RevokedAt,
+            Some(micros(at)),
+            true,
+        )
+        .await
+    }
+
+    async fn set_credential_expiry(
+        &self,
+        tenant: &TenantId,
+        credential_id: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<Credential, StoreError> {
+        self.update_credential(
+            tenant,
+            credential_id,
+            credential::Column::ExpiresAt,
+            expires.map(micros),
+            false,
+        )
+        .await
+    }
+}
+
+impl SeaOrmStore {
+    /// Sets `column` of the tenant's credential `id` to `value` (only where
+    /// it is NULL when `only_unset`), then reads the credential back, in
+    /// one transaction. [`StoreError::NotFound`] when the tenant has no
+    /// such credential: the row count of the update cannot tell, since
+    /// MySQL counts only changed rows.
+    async fn update_credential(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        column: credential::Column,
+        value: Option<i64>,
+        only_unset: bool,
+    ) -> Result<Credential, StoreError> {
+        if !storable(tenant.as_str()) || !storable(id) {
+            return Err(StoreError::NotFound);
+        }
+        let scope = Condition::all()
+            .add(credential::Column::Id.eq(id))
+            .add(credential::Column::TenantId.eq(tenant.as_str()));
+        let txn = self.db.begin().await.map_err(backend)?;
+        let mut update = credential::Entity::update_many()
+            .col_expr(column, Expr::value(value))
+            .filter(scope.clone());
+        if only_unset {
+            update = update.filter(column.is_null());
+        }
+        update.exec(&txn).await.map_err(backend)?;
+        let row = credential::Entity::find()
+            .filter(scope)
+            .one(&txn)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        txn.commit().await.map_err(backend)?;
+        to_credential(row)
+    }
+}
+
+fn to_tenant(row: tenant::Model) -> Result<Tenant, StoreError> {
+    Ok(Tenant {
+        id: TenantId(row.id),
+        name: row.name,
+        created: from_micros(row.created_at)?,
+    })
+}
+
+fn to_credential(row: credential::Model) -> Result<Credential, StoreError> {
+    Ok(Credential {
+        created: from_micros(row.created_at)?,
+        expires: row.expires_at.map(from_micros).transpose()?,
+        revoked: row.revoked_at.map(from_micros).transpose()?,
+        id: row.id,
+        tenant_id: TenantId(row.tenant_id),
+        prefix: row.prefix,
+    })
 }

@@ -11,8 +11,9 @@
 //!   with the kind's [`scim_schema::ResourceType`].
 //! - [`BulkService`] runs bulk requests (RFC 7644 §3.7) over those
 //!   services, resolving `bulkId` references between operations.
-//! - [`AuthService`] resolves bearer tokens to a [`Principal`] and creates
-//!   the default tenant on first start.
+//! - [`AuthService`] resolves bearer tokens to a [`Principal`], creates
+//!   the default tenant on first start, and administers tenants and their
+//!   credentials (create, delete, issue, rotate, revoke, policies).
 //! - [`Error`] carries an [`ErrorKind`] that maps one-to-one onto SCIM error
 //!   types.
 //!
@@ -30,13 +31,16 @@ mod service;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use auth::{AuthService, BootstrapOutcome, IssuedToken, TOKEN_PREFIX, hash_token};
+pub use auth::{
+    AuthService, BootstrapOutcome, CreatedTenant, IssuedToken, MAX_TENANT_NAME_CHARS, NewToken,
+    Rotation, TOKEN_PREFIX, hash_token,
+};
 pub use bulk::{BulkDone, BulkOutcome, BulkService};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, Member, MemberChange,
-    NewCredential, NewResource, NewTenant, Page, Position, Principal, Query, Replacement,
-    ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource, Tenant, TenantId,
+    Credential, CredentialStatus, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, Member,
+    MemberChange, NewCredential, NewResource, NewTenant, Page, Position, Principal, Query,
+    Replacement, ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource, Tenant, TenantId,
     TenantPolicies, parse_etag,
 };
 pub use service::{ListRequest, Listing, MAX_KEY_CHARS, ResourceService};

@@ -56,6 +56,47 @@ pub struct Credential {
     pub prefix: String,
     /// When the credential was issued.
     pub created: DateTime<Utc>,
+    /// The instant from which the credential no longer authenticates;
+    /// `None` when it never expires.
+    pub expires: Option<DateTime<Utc>>,
+    /// When the credential was revoked; `None` while it is not.
+    pub revoked: Option<DateTime<Utc>>,
+}
+
+/// Whether a [`Credential`] authenticates at a given instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CredentialStatus {
+    /// Neither revoked nor expired: it authenticates.
+    Active,
+    /// Its expiry has passed.
+    Expired,
+    /// It was revoked (whatever its expiry).
+    Revoked,
+}
+
+impl CredentialStatus {
+    /// A stable lowercase name: `active`, `expired` or `revoked`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialStatus::Active => "active",
+            CredentialStatus::Expired => "expired",
+            CredentialStatus::Revoked => "revoked",
+        }
+    }
+}
+
+impl Credential {
+    /// The credential's status at `now`: revoked wins over expired; a
+    /// credential expires at its `expires` instant exactly.
+    pub fn status(&self, now: DateTime<Utc>) -> CredentialStatus {
+        if self.revoked.is_some() {
+            CredentialStatus::Revoked
+        } else if self.expires.is_some_and(|at| at <= now) {
+            CredentialStatus::Expired
+        } else {
+            CredentialStatus::Active
+        }
+    }
 }
 
 /// A credential to store.
@@ -71,6 +112,8 @@ pub struct NewCredential {
     pub prefix: String,
     /// Issue time.
     pub created: DateTime<Utc>,
+    /// When the credential stops authenticating; `None` for never.
+    pub expires: Option<DateTime<Utc>>,
 }
 
 /// Who is calling: resolved from a credential, never from the request URL.
@@ -520,6 +563,27 @@ pub fn parse_etag(tag: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn revocation_wins_over_expiry_and_expiry_is_exclusive() {
+        let at = DateTime::from_timestamp(1_750_000_000, 0).unwrap();
+        let mut credential = Credential {
+            id: "c".into(),
+            tenant_id: TenantId("t".into()),
+            prefix: "scim_0123456".into(),
+            created: at,
+            expires: None,
+            revoked: None,
+        };
+        assert_eq!(credential.status(at), CredentialStatus::Active);
+        credential.expires = Some(at + chrono::Duration::seconds(1));
+        assert_eq!(credential.status(at), CredentialStatus::Active);
+        credential.expires = Some(at);
+        assert_eq!(credential.status(at), CredentialStatus::Expired);
+        credential.revoked = Some(at);
+        assert_eq!(credential.status(at), CredentialStatus::Revoked);
+        assert_eq!(CredentialStatus::Revoked.as_str(), "revoked");
+    }
 
     #[test]
     fn etags_round_trip() {

@@ -253,6 +253,8 @@ pub trait ResourceStore: Send + Sync {
 #[async_trait]
 pub trait TenantStore: Send + Sync {
     /// Creates a tenant, and its first credential if given, atomically.
+    /// The credential's `expires` is stored as for
+    /// [`TenantStore::add_credential`].
     ///
     /// MUST return [`StoreError::Conflict`] (attribute `name`) when a tenant
     /// with the same name exists; nothing is written then.
@@ -277,8 +279,74 @@ pub trait TenantStore: Send + Sync {
         policies: TenantPolicies,
     ) -> Result<(), StoreError>;
 
-    /// Finds the live credential whose token hash equals `token_hash`.
+    /// Finds the credential whose token hash equals `token_hash`, with its
+    /// `expires` as stored.
+    ///
+    /// MUST return `Ok(None)` for unknown hashes and for revoked
+    /// credentials. Expired credentials MUST be returned: the caller
+    /// decides expiry against its [`Clock`].
     async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError>;
+
+    /// Every tenant, oldest first (by creation time, then id).
+    async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError>;
+
+    /// Finds a tenant by its id. MUST return `Ok(None)` for an unknown id.
+    async fn find_tenant(&self, tenant: &TenantId) -> Result<Option<Tenant>, StoreError>;
+
+    /// Removes the tenant and ALL its data, atomically: its credentials,
+    /// policies, resources (live and deleted), group memberships, index
+    /// rows and events.
+    ///
+    /// MUST return [`StoreError::NotFound`] for an unknown tenant. MUST NOT
+    /// touch any other tenant. Afterwards nothing of the tenant may be
+    /// found through any port method, its tokens MUST no longer be found,
+    /// and a tenant with the same name (and even the same id) MUST be
+    /// creatable and start empty: no resources, members, index entries,
+    /// events, credentials or policies left over. Either everything is
+    /// removed or, on failure, nothing.
+    async fn delete_tenant(&self, tenant: &TenantId) -> Result<(), StoreError>;
+
+    /// Stores another credential of an existing tenant (`credential.tenant_id`),
+    /// with its `expires`, not revoked.
+    ///
+    /// MUST return [`StoreError::NotFound`] when the tenant does not exist
+    /// and [`StoreError::Conflict`] (attribute `token`) when the token hash
+    /// is already stored; nothing is written then.
+    async fn add_credential(&self, credential: NewCredential) -> Result<Credential, StoreError>;
+
+    /// Every credential of the tenant, revoked and expired ones included,
+    /// oldest first (by creation time, then id). An unknown tenant has
+    /// none. MUST NOT return another tenant's credentials.
+    async fn list_credentials(&self, tenant: &TenantId) -> Result<Vec<Credential>, StoreError>;
+
+    /// Revokes the tenant's credential `credential_id` at `at`: from then
+    /// on [`TenantStore::find_credential`] MUST NOT return it, while
+    /// [`TenantStore::list_credentials`] still lists it with `revoked` set.
+    /// Returns the credential as now stored.
+    ///
+    /// MUST return [`StoreError::NotFound`] for an unknown credential and
+    /// for a credential of another tenant (which stays untouched).
+    /// Revoking an already revoked credential MUST succeed and keep its
+    /// first revocation time.
+    async fn revoke_credential(
+        &self,
+        tenant: &TenantId,
+        credential_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Credential, StoreError>;
+
+    /// Sets (or with `None` clears) the expiry of the tenant's credential
+    /// `credential_id`, revoked or not, and returns the credential as now
+    /// stored.
+    ///
+    /// MUST return [`StoreError::NotFound`] for an unknown credential and
+    /// for a credential of another tenant (which stays untouched).
+    async fn set_credential_expiry(
+        &self,
+        tenant: &TenantId,
+        credential_id: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<Credential, StoreError>;
 }
 
 /// The source of the current time.

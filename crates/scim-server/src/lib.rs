@@ -4,9 +4,11 @@
 //! This is the only crate that reads configuration or names concrete
 //! adapter types. The binary (`src/main.rs`) parses flags and environment
 //! variables into [`Settings`]; tests and embedders can build [`Settings`]
-//! directly and call [`Server::start`].
+//! directly and call [`Server::start`]. The operator's `tenant` and `token`
+//! commands live in [`admin`].
 #![deny(missing_docs)]
 
+pub mod admin;
 mod ops;
 mod settings;
 
@@ -21,7 +23,10 @@ use scim_core::{AuthService, BootstrapOutcome, ResourceKind, ResourceService};
 use scim_http::{AppState, HttpConfig};
 use tokio::net::TcpListener;
 
-pub use settings::{Cli, Command, LogFormat, Settings};
+pub use settings::{
+    Cli, Command, DeleteModeArg, DuplicatesArg, LogFormat, Settings, StrictnessArg, TenantCommand,
+    TokenCommand,
+};
 
 /// The tenant created on first start.
 pub const DEFAULT_TENANT: &str = "default";

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use scim_core::BootstrapOutcome;
-use scim_server::{Cli, Command, LogFormat, Server, migrate};
+use scim_server::{Cli, Command, LogFormat, Server, admin, migrate};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -18,12 +18,22 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.settings).await,
         Command::Migrate => migrate(&cli.settings).await,
+        Command::Tenant(command) => admin::tenant(&cli.settings, &command, cli.json)
+            .await
+            .map(|out| print!("{out}")),
+        Command::Token(command) => admin::token(&cli.settings, &command, cli.json)
+            .await
+            .map(|out| print!("{out}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("scim-server: {err:#}");
-            ExitCode::FAILURE
+            if err.downcast_ref::<admin::UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -20,18 +20,148 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// Print machine-readable JSON instead of text (tenant and token
+    /// commands).
+    #[arg(long, global = true)]
+    pub json: bool,
+
     /// The server settings.
     #[command(flatten)]
     pub settings: Settings,
 }
 
 /// Subcommands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Serve the SCIM API (the default).
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Administer tenants (customer directories): create, list, show,
+    /// update, delete.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Administer a tenant's bearer tokens: issue, list, revoke, rotate.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `scim-server tenant ...`: tenants, in the configured database.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant and print its first bearer token, once.
+    Create {
+        /// The tenant's name: 1 to 64 characters among a-z, 0-9, '-', '_'
+        /// and '.'.
+        name: String,
+        /// Days until the first token expires (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        token_expires_in_days: Option<u32>,
+    },
+    /// List every tenant, oldest first.
+    List,
+    /// Show a tenant: its policies and how many tokens it has.
+    Show {
+        /// The tenant's name.
+        name: String,
+    },
+    /// Change a tenant's provisioning policies; choices not given stay.
+    Update {
+        /// The tenant's name.
+        name: String,
+        /// What a create whose userName is taken answers.
+        #[arg(long, value_enum)]
+        duplicates: Option<DuplicatesArg>,
+        /// Whether DELETE keeps records (soft) or removes them (hard).
+        #[arg(long, value_enum)]
+        delete_mode: Option<DeleteModeArg>,
+        /// Whether unknown attributes are dropped (lenient) or refused (strict).
+        #[arg(long, value_enum)]
+        strictness: Option<StrictnessArg>,
+    },
+    /// Delete a tenant with ALL its data: tokens, users, groups, events.
+    Delete {
+        /// The tenant's name.
+        name: String,
+        /// Confirm the deletion; without it nothing is deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `scim-server token ...`: a tenant's bearer tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum TokenCommand {
+    /// Issue another token for a tenant and print it, once.
+    Issue {
+        /// The tenant's name.
+        tenant: String,
+        /// Days until the token expires (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        expires_in_days: Option<u32>,
+    },
+    /// List a tenant's tokens (never the tokens themselves).
+    List {
+        /// The tenant's name.
+        tenant: String,
+    },
+    /// Revoke a token: it stops working at once.
+    Revoke {
+        /// The tenant's name.
+        tenant: String,
+        /// The credential id, as `token list` shows it.
+        credential_id: String,
+    },
+    /// Replace a token by a new one; the old one keeps working during a
+    /// grace period, then stops.
+    Rotate {
+        /// The tenant's name.
+        tenant: String,
+        /// The credential id, as `token list` shows it.
+        credential_id: String,
+        /// Hours the old token keeps working (0: it stops at once).
+        #[arg(long, default_value_t = 24)]
+        grace_hours: u32,
+        /// Days until the new token expires (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        expires_in_days: Option<u32>,
+    },
+}
+
+/// `--duplicates`: a tenant's [`scim_core::DuplicatePolicy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DuplicatesArg {
+    /// The same non-empty externalId is a retried create and gets the
+    /// stored user; any other collision is 409 (the server's default).
+    ReturnSameExternalId,
+    /// Always 409 uniqueness.
+    Conflict,
+    /// Always answer with the stored user.
+    ReturnExisting,
+    /// Unset: use the server's default.
+    Default,
+}
+
+/// `--delete-mode`: a tenant's [`scim_core::DeleteMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeleteModeArg {
+    /// Keep deleted records, marked deleted (the server's default).
+    Soft,
+    /// Remove records at once.
+    Hard,
+    /// Unset: use the server's default.
+    Default,
+}
+
+/// `--strictness`: a tenant's [`scim_schema::Strictness`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrictnessArg {
+    /// Drop unknown attributes (the server's default).
+    Lenient,
+    /// Refuse requests with unknown attributes (400 invalidSyntax).
+    Strict,
+    /// Unset: use the server's default.
+    Default,
 }
 
 /// Log output format.
@@ -47,16 +177,21 @@ pub enum LogFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
     /// Address and port to listen on.
-    #[arg(long, env = "SCIM_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "SCIM_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
     pub listen: SocketAddr,
 
     /// Database URL: sqlite://PATH?mode=rwc, postgres://USER@HOST/DB or
     /// mysql://USER:PASSWORD@HOST/DB. Default: an SQLite file in the data folder.
-    #[arg(long, env = "SCIM_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, global = true, env = "SCIM_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
     /// Folder for the embedded SQLite database; created if missing.
-    #[arg(long, env = "SCIM_DATA_DIR", default_value = "data")]
+    #[arg(long, global = true, env = "SCIM_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
     /// Token the `default` tenant gets on first start instead of a generated
@@ -67,11 +202,16 @@ pub struct Settings {
 
     /// Externally visible origin used in Location headers and meta.location,
     /// e.g. https://scim.example.com. Default: taken from the Host header.
-    #[arg(long, env = "SCIM_PUBLIC_URL")]
+    #[arg(long, global = true, env = "SCIM_PUBLIC_URL")]
     pub public_url: Option<String>,
 
     /// Path under which the SCIM endpoints are served.
-    #[arg(long, env = "SCIM_BASE_PATH", default_value = "/scim/v2")]
+    #[arg(
+        long,
+        global = true,
+        env = "SCIM_BASE_PATH",
+        default_value = "/scim/v2"
+    )]
     pub base_path: String,
 
     /// Largest accepted request body, in bytes.
@@ -275,6 +415,86 @@ mod tests {
         assert_eq!(cli.settings.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(cli.settings.data_dir, PathBuf::from("data"));
         assert_eq!(cli.settings.base_path, "/scim/v2");
+    }
+
+    #[test]
+    fn admin_commands_take_the_storage_settings_before_or_after_them() {
+        let cli = Cli::try_parse_from([
+            "scim-server",
+            "tenant",
+            "update",
+            "acme",
+            "--delete-mode",
+            "hard",
+            "--data-dir",
+            "elsewhere",
+            "--json",
+        ])
+        .unwrap();
+        assert!(cli.json);
+        assert_eq!(cli.settings.data_dir, PathBuf::from("elsewhere"));
+        assert_eq!(
+            cli.command,
+            Some(Command::Tenant(TenantCommand::Update {
+                name: "acme".into(),
+                duplicates: None,
+                delete_mode: Some(DeleteModeArg::Hard),
+                strictness: None,
+            }))
+        );
+        let cli =
+            Cli::try_parse_from(["scim-server", "--data-dir", "before", "tenant", "list"]).unwrap();
+        assert_eq!(cli.settings.data_dir, PathBuf::from("before"));
+        assert!(!cli.json);
+        let cli = Cli::try_parse_from([
+            "scim-server",
+            "--database-url",
+            "sqlite://x.db",
+            "token",
+            "rotate",
+            "acme",
+            "cred-1",
+        ])
+        .unwrap();
+        assert_eq!(cli.settings.database_url.as_deref(), Some("sqlite://x.db"));
+        assert_eq!(
+            cli.command,
+            Some(Command::Token(TokenCommand::Rotate {
+                tenant: "acme".into(),
+                credential_id: "cred-1".into(),
+                grace_hours: 24,
+                expires_in_days: None,
+            }))
+        );
+        for refused in [
+            &[
+                "scim-server",
+                "token",
+                "issue",
+                "acme",
+                "--expires-in-days",
+                "0",
+            ][..],
+            &[
+                "scim-server",
+                "tenant",
+                "update",
+                "acme",
+                "--delete-mode",
+                "later",
+            ][..],
+            &[
+                "scim-server",
+                "token",
+                "rotate",
+                "acme",
+                "c",
+                "--grace-hours",
+                "-1",
+            ][..],
+        ] {
+            assert!(Cli::try_parse_from(refused).is_err(), "{refused:?}");
+        }
     }
 
     #[test]

@@ -254,3 +254,174 @@ async fn custom_user_extensions_load_from_schema_files() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("is not a SCIM schema"), "{stderr}");
 }
+
+/// Runs an administration command (`tenant ...`, `token ...`) against the
+/// data folder; returns the exit code, standard output and standard error.
+fn admin(data_dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(BIN)
+        .env_clear()
+        .env("SCIM_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// An administration command that must succeed; returns its output.
+fn admin_ok(data_dir: &Path, args: &[&str]) -> String {
+    let (code, stdout, stderr) = admin(data_dir, args);
+    assert_eq!(code, Some(0), "{args:?} failed: {stderr}");
+    stdout
+}
+
+/// The status of `GET {url}` with `token`.
+async fn status_of(http: &reqwest::Client, url: &str, token: &str) -> u16 {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn operators_onboard_rotate_revoke_and_remove_tenants_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let default_token = "default-tenant-token-3b9d";
+    let mut running = start(&data, &[("SCIM_BOOTSTRAP_TOKEN", default_token)]);
+    let (_, base) = read_banner(&mut running);
+    let http = reqwest::Client::new();
+
+    // Onboarding: the tenant and its token, printed once with the URL.
+    let created = admin_ok(&data, &["tenant", "create", "acme"]);
+    let acme_token = printed_token(&created.lines().map(str::to_owned).collect::<Vec<_>>())
+        .unwrap_or_else(|| panic!("no token in {created}"));
+    assert_eq!(acme_token.len(), "scim_".len() + 64, "{created}");
+    assert!(created.contains("SCIM endpoint: http"), "{created}");
+    let (code, _, stderr) = admin(&data, &["tenant", "create", "acme"]);
+    assert_eq!(code, Some(1), "a taken name fails");
+    assert!(stderr.contains("exists already"), "{stderr}");
+    let (code, _, stderr) = admin(&data, &["tenant", "create", "Not Valid"]);
+    assert_eq!(code, Some(2), "an invalid name is a usage error");
+    assert!(stderr.contains("invalid tenant name"), "{stderr}");
+
+    // The new token provisions into acme, and only there.
+    let created_user = http
+        .post(format!("{base}/Users"))
+        .bearer_auth(&acme_token)
+        .header("content-type", "application/scim+json")
+        .body(r#"{"userName":"wile@acme.example"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created_user.status(), 201);
+    let user: Value = created_user.json().await.unwrap();
+    let user_url = format!("{base}/Users/{}", user["id"].as_str().unwrap());
+    assert_eq!(status_of(&http, &user_url, &acme_token).await, 200);
+    assert_eq!(
+        status_of(&http, &user_url, default_token).await,
+        404,
+        "another tenant's user does not exist for the default tenant"
+    );
+    // filter=userName eq "wile@acme.example", percent-encoded.
+    let found: Value = http
+        .get(format!(
+            "{base}/Users?filter=userName%20eq%20%22wile%40acme.example%22"
+        ))
+        .bearer_auth(default_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["totalResults"], 0, "{found}");
+    let own: Value = http
+        .get(format!(
+            "{base}/Users?filter=userName%20eq%20%22wile%40acme.example%22"
+        ))
+        .bearer_auth(&acme_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["totalResults"], 1, "{own}");
+
+    // The token is listed by its prefix, never in full.
+    let listing = admin_ok(&data, &["token", "list", "acme"]);
+    assert!(listing.contains(&acme_token[..12]), "{listing}");
+    assert!(listing.contains("active"), "{listing}");
+    assert!(!listing.contains(&acme_token), "{listing}");
+    let listed: Value =
+        serde_json::from_str(&admin_ok(&data, &["--json", "token", "list", "acme"])).unwrap();
+    let credentials = listed.as_array().unwrap();
+    assert_eq!(credentials.len(), 1);
+    assert_eq!(credentials[0]["prefix"], acme_token[..12]);
+    assert_eq!(credentials[0]["status"], "active");
+    let old_id = credentials[0]["id"].as_str().unwrap().to_owned();
+    let shown = admin_ok(&data, &["tenant", "show", "acme"]);
+    assert!(shown.contains("tokens:      1 (1 active)"), "{shown}");
+
+    // Rotation: both tokens work during the grace period.
+    let rotated: Value = serde_json::from_str(&admin_ok(
+        &data,
+        &[
+            "token",
+            "rotate",
+            "acme",
+            &old_id,
+            "--grace-hours",
+            "24",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let new_token = rotated["token"].as_str().unwrap().to_owned();
+    assert_ne!(new_token, acme_token);
+    assert_eq!(rotated["previous"]["id"], old_id.as_str());
+    assert!(rotated["previous"]["expires"].is_string(), "{rotated}");
+    assert_eq!(status_of(&http, &user_url, &acme_token).await, 200);
+    assert_eq!(status_of(&http, &user_url, &new_token).await, 200);
+
+    // Revocation takes effect at once on the running server.
+    admin_ok(&data, &["token", "revoke", "acme", &old_id]);
+    assert_eq!(status_of(&http, &user_url, &acme_token).await, 401);
+    assert_eq!(status_of(&http, &user_url, &new_token).await, 200);
+    let listing = admin_ok(&data, &["token", "list", "acme"]);
+    assert!(listing.contains("revoked"), "{listing}");
+
+    let tenants: Value =
+        serde_json::from_str(&admin_ok(&data, &["tenant", "list", "--json"])).unwrap();
+    let names: Vec<&str> = tenants
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names, ["default", "acme"]);
+
+    // Deletion needs --yes, then removes the tenant and its tokens.
+    let (code, _, stderr) = admin(&data, &["tenant", "delete", "acme"]);
+    assert_eq!(code, Some(2), "no deletion without --yes");
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert_eq!(status_of(&http, &user_url, &new_token).await, 200);
+    admin_ok(&data, &["tenant", "delete", "acme", "--yes"]);
+    assert_eq!(status_of(&http, &user_url, &new_token).await, 401);
+    assert_eq!(
+        status_of(&http, &format!("{base}/Users"), default_token).await,
+        200,
+        "the other tenant keeps working"
+    );
+    let (code, _, stderr) = admin(&data, &["tenant", "show", "acme"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("no tenant named"), "{stderr}");
+}

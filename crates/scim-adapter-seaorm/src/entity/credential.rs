@@ -10,8 +10,11 @@ pub(crate) struct Model {
     pub(crate) tenant_id: String,
     pub(crate) token_hash: String,
     pub(crate) prefix: String,
+    /// Microseconds since the Unix epoch, UTC, like every timestamp here.
     pub(crate) created_at: i64,
     pub(crate) revoked_at: Option<i64>,
+    /// The instant the credential stops authenticating; NULL for never.
+    pub(crate) expires_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m0004_events;
 mod m0005_tenant_policies;
 mod m0006_values;
 mod m0007_created_order;
+mod m0008_credential_expiry;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_tenant_policies::Migration),
             Box::new(m0006_values::Migration),
             Box::new(m0007_created_order::Migration),
+            Box::new(m0008_credential_expiry::Migration),
         ]
     }
 }

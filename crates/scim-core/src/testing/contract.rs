@@ -18,9 +18,9 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use crate::model::{
-    DeleteMode, DuplicatePolicy, Event, EventType, Member, MemberChange, NewCredential,
+    Credential, DeleteMode, DuplicatePolicy, Event, EventType, Member, MemberChange, NewCredential,
     NewResource, NewTenant, Position, Query, Replacement, ResourceKind, SortOrder, SortValue,
-    TenantId, TenantPolicies,
+    Tenant, TenantId, TenantPolicies,
 };
 use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
 
@@ -42,6 +42,8 @@ where
     purge_removes_only_old_deleted_resources(store).await?;
     events_are_written_with_their_changes_and_only_then(store).await?;
     tenants_and_credentials(store).await?;
+    credentials_expire_and_are_revoked(store).await?;
+    tenants_are_listed_found_and_deleted_without_a_trace(store).await?;
     Ok(())
 }
 
@@ -1577,6 +1579,7 @@ async fn tenants_and_credentials<S: TenantStore>(store: &S) -> Result<(), String
         token_hash: hash.clone(),
         prefix: "scim_abc".into(),
         created: now(),
+        expires: None,
     };
     let created = store
         .create_tenant(
@@ -1672,6 +1675,530 @@ async fn tenants_and_credentials<S: TenantStore>(store: &S) -> Result<(), String
     check(
         matches!(leaked, Ok(None)),
         "a failed create_tenant MUST write nothing, not even its credential",
+    )?;
+    Ok(())
+}
+
+/// A token hash no earlier run stored.
+fn fresh_hash() -> String {
+    format!("{:0>64}", fresh().replace('-', ""))
+}
+
+fn new_credential(
+    tenant: &TenantId,
+    created: DateTime<Utc>,
+    expires: Option<DateTime<Utc>>,
+) -> NewCredential {
+    NewCredential {
+        id: fresh(),
+        tenant_id: tenant.clone(),
+        token_hash: fresh_hash(),
+        prefix: "scim_0123456".into(),
+        created,
+        expires,
+    }
+}
+
+/// The credential `new` should be stored as, before any revocation.
+fn as_stored(new: &NewCredential) -> Credential {
+    Credential {
+        id: new.id.clone(),
+        tenant_id: new.tenant_id.clone(),
+        prefix: new.prefix.clone(),
+        created: new.created,
+        expires: new.expires,
+        revoked: None,
+    }
+}
+
+async fn found<S: TenantStore>(store: &S, hash: &str) -> Result<Option<Credential>, String> {
+    store
+        .find_credential(hash)
+        .await
+        .map_err(|e| format!("find_credential failed: {e}"))
+}
+
+async fn credentials_of<S: TenantStore>(
+    store: &S,
+    t: &TenantId,
+) -> Result<Vec<Credential>, String> {
+    store
+        .list_credentials(t)
+        .await
+        .map_err(|e| format!("list_credentials failed: {e}"))
+}
+
+async fn credentials_expire_and_are_revoked<S: TenantStore>(store: &S) -> Result<(), String> {
+    let t = TenantId(fresh());
+    let base = now() - Duration::seconds(10);
+    let first = new_credential(&t, base, Some(base + Duration::days(30)));
+    store
+        .create_tenant(
+            NewTenant {
+                id: t.clone(),
+                name: format!("contract-{}", t.as_str()),
+                created: base,
+            },
+            Some(first.clone()),
+        )
+        .await
+        .map_err(|e| format!("create_tenant failed: {e}"))?;
+    check(
+        found(store, &first.token_hash).await? == Some(as_stored(&first)),
+        "create_tenant MUST store its credential's expiry, and find_credential return it",
+    )?;
+    let other = tenant(store).await?;
+
+    let later = new_credential(&t, base + Duration::seconds(1), None);
+    let added = store.add_credential(later.clone()).await;
+    check(
+        added.as_ref().ok() == Some(&as_stored(&later)),
+        "add_credential MUST return the credential as stored, not revoked",
+    )?;
+    check(
+        found(store, &later.token_hash).await? == Some(as_stored(&later)),
+        "find_credential MUST find an added credential",
+    )?;
+    let expired = new_credential(
+        &t,
+        base + Duration::seconds(2),
+        Some(base + Duration::seconds(3)),
+    );
+    store
+        .add_credential(expired.clone())
+        .await
+        .map_err(|e| format!("add_credential failed: {e}"))?;
+    check(
+        found(store, &expired.token_hash).await? == Some(as_stored(&expired)),
+        "find_credential MUST return expired credentials, with their expiry",
+    )?;
+
+    let orphan = new_credential(&TenantId(fresh()), base, None);
+    check(
+        matches!(
+            store.add_credential(orphan.clone()).await,
+            Err(StoreError::NotFound)
+        ),
+        "add_credential for an unknown tenant MUST return NotFound",
+    )?;
+    check(
+        found(store, &orphan.token_hash).await?.is_none(),
+        "a failed add_credential MUST write nothing",
+    )?;
+    let same_hash = NewCredential {
+        id: fresh(),
+        tenant_id: other.clone(),
+        ..later.clone()
+    };
+    check(
+        matches!(
+            store.add_credential(same_hash.clone()).await,
+            Err(StoreError::Conflict { attribute }) if attribute == "token"
+        ),
+        "add_credential MUST return Conflict on token for a stored hash",
+    )?;
+
+    let listed = credentials_of(store, &t).await?;
+    check(
+        listed == [as_stored(&first), as_stored(&later), as_stored(&expired)],
+        "list_credentials MUST list every credential of the tenant, oldest first",
+    )?;
+    check(
+        credentials_of(store, &other).await?.is_empty(),
+        "list_credentials MUST NOT list other tenants' credentials",
+    )?;
+    check(
+        credentials_of(store, &TenantId(fresh())).await?.is_empty(),
+        "an unknown tenant MUST have no credentials",
+    )?;
+
+    let until = base + Duration::hours(5);
+    let set = store
+        .set_credential_expiry(&t, &later.id, Some(until))
+        .await
+        .map_err(|e| format!("set_credential_expiry failed: {e}"))?;
+    check(
+        set.expires == Some(until) && set.id == later.id,
+        "set_credential_expiry MUST return the credential with its new expiry",
+    )?;
+    check(
+        found(store, &later.token_hash)
+            .await?
+            .is_some_and(|c| c.expires == Some(until)),
+        "the expiry set MUST be stored",
+    )?;
+    let cleared = store.set_credential_expiry(&t, &first.id, None).await;
+    check(
+        cleared.is_ok_and(|c| c.expires.is_none()),
+        "set_credential_expiry with None MUST clear the expiry",
+    )?;
+    check(
+        found(store, &first.token_hash)
+            .await?
+            .is_some_and(|c| c.expires.is_none()),
+        "a cleared expiry MUST be stored",
+    )?;
+    check(
+        matches!(
+            store
+                .set_credential_expiry(&other, &later.id, Some(base))
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "set_credential_expiry on another tenant's credential MUST return NotFound",
+    )?;
+    check(
+        matches!(
+            store.set_credential_expiry(&t, &fresh(), None).await,
+            Err(StoreError::NotFound)
+        ),
+        "set_credential_expiry on an unknown credential MUST return NotFound",
+    )?;
+    check(
+        found(store, &later.token_hash)
+            .await?
+            .is_some_and(|c| c.expires == Some(until)),
+        "a refused set_credential_expiry MUST change nothing",
+    )?;
+
+    let at = now();
+    check(
+        matches!(
+            store.revoke_credential(&other, &first.id, at).await,
+            Err(StoreError::NotFound)
+        ),
+        "revoke_credential on another tenant's credential MUST return NotFound",
+    )?;
+    check(
+        found(store, &first.token_hash).await?.is_some(),
+        "a refused revoke_credential MUST change nothing",
+    )?;
+    check(
+        matches!(
+            store.revoke_credential(&t, &fresh(), at).await,
+            Err(StoreError::NotFound)
+        ),
+        "revoke_credential on an unknown credential MUST return NotFound",
+    )?;
+    let revoked = store
+        .revoke_credential(&t, &first.id, at)
+        .await
+        .map_err(|e| format!("revoke_credential failed: {e}"))?;
+    check(
+        revoked.revoked == Some(at) && revoked.id == first.id,
+        "revoke_credential MUST return the credential with its revocation time",
+    )?;
+    check(
+        found(store, &first.token_hash).await?.is_none(),
+        "find_credential MUST NOT return a revoked credential",
+    )?;
+    check(
+        found(store, &later.token_hash).await?.is_some(),
+        "revoking one credential MUST leave the others",
+    )?;
+    let again = store
+        .revoke_credential(&t, &first.id, at + Duration::seconds(5))
+        .await;
+    check(
+        again.is_ok_and(|c| c.revoked == Some(at)),
+        "revoking again MUST succeed and keep the first revocation time",
+    )?;
+    let listed = credentials_of(store, &t).await?;
+    check(
+        listed.len() == 3
+            && listed[0].id == first.id
+            && listed[0].revoked == Some(at)
+            && listed[1].revoked.is_none(),
+        "list_credentials MUST still list revoked credentials, with their revocation time",
+    )?;
+    Ok(())
+}
+
+async fn tenants_are_listed_found_and_deleted_without_a_trace<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let doomed_id = TenantId(fresh());
+    let doomed_name = format!("contract-{}", doomed_id.as_str());
+    let doomed_credential = new_credential(&doomed_id, now(), None);
+    let doomed_tenant = NewTenant {
+        id: doomed_id.clone(),
+        name: doomed_name.clone(),
+        // Older than the next tenant, whatever the clock's resolution.
+        created: now() - Duration::seconds(1),
+    };
+    let doomed = store
+        .create_tenant(doomed_tenant.clone(), Some(doomed_credential.clone()))
+        .await
+        .map_err(|e| format!("create_tenant failed: {e}"))?;
+    let kept = tenant(store).await?;
+
+    let all = store
+        .list_tenants()
+        .await
+        .map_err(|e| format!("list_tenants failed: {e}"))?;
+    let place = |id: &TenantId| all.iter().position(|t| t.id == *id);
+    check(
+        matches!((place(&doomed_id), place(&kept)), (Some(a), Some(b)) if a < b),
+        "list_tenants MUST list every tenant, oldest first",
+    )?;
+    check(
+        all.windows(2).all(|w| w[0].created <= w[1].created),
+        "list_tenants MUST be ordered by creation time",
+    )?;
+    check(
+        store.find_tenant(&doomed_id).await.ok() == Some(Some(doomed.clone())),
+        "find_tenant MUST find a tenant by id",
+    )?;
+    check(
+        matches!(store.find_tenant(&TenantId(fresh())).await, Ok(None)),
+        "find_tenant MUST return None for an unknown id",
+    )?;
+
+    // Everything a tenant can hold, in both tenants.
+    let mut holdings = Vec::new();
+    for t in [&doomed_id, &kept] {
+        let mut u = user("trace@example.com", Some("ext-trace"));
+        u.attributes.insert("title".into(), json!("left-over"));
+        u.events = vec![event(EventType::UserCreated, &u.id)];
+        let u = store
+            .create(t, u)
+            .await
+            .map_err(|e| format!("create failed: {e}"))?;
+        let mut g = group("Traces");
+        g.members = vec![member(&u.id, ResourceKind::User)];
+        let g = store
+            .create(t, g)
+            .await
+            .map_err(|e| format!("create failed: {e}"))?;
+        let gone = store
+            .create(t, user("gone@example.com", None))
+            .await
+            .map_err(|e| format!("create failed: {e}"))?;
+        store
+            .delete(
+                t,
+                ResourceKind::User,
+                &gone.id,
+                None,
+                now(),
+                vec![event(EventType::UserDeleted, &gone.id)],
+            )
+            .await
+            .map_err(|e| format!("delete failed: {e}"))?;
+        store
+            .set_policies(
+                t,
+                TenantPolicies {
+                    delete_mode: Some(DeleteMode::Hard),
+                    ..TenantPolicies::default()
+                },
+            )
+            .await
+            .map_err(|e| format!("set_policies failed: {e}"))?;
+        holdings.push((u.id, g.id, gone.id));
+    }
+    let kept_credential = new_credential(&kept, now(), None);
+    store
+        .add_credential(kept_credential.clone())
+        .await
+        .map_err(|e| format!("add_credential failed: {e}"))?;
+    let kept_events = store
+        .events(&kept, 0, 100)
+        .await
+        .map_err(|e| format!("events failed: {e}"))?;
+
+    check(
+        matches!(
+            store.delete_tenant(&TenantId(fresh())).await,
+            Err(StoreError::NotFound)
+        ),
+        "delete_tenant of an unknown tenant MUST return NotFound",
+    )?;
+    store
+        .delete_tenant(&doomed_id)
+        .await
+        .map_err(|e| format!("delete_tenant failed: {e}"))?;
+
+    // Nothing of the deleted tenant is left to any port method.
+    let (user_id, group_id, gone_id) = &holdings[0];
+    check(
+        matches!(store.find_tenant(&doomed_id).await, Ok(None))
+            && matches!(store.find_tenant_by_name(&doomed_name).await, Ok(None)),
+        "a deleted tenant MUST no longer be found",
+    )?;
+    let all = store
+        .list_tenants()
+        .await
+        .map_err(|e| format!("list_tenants failed: {e}"))?;
+    check(
+        !all.iter().any(|t| t.id == doomed_id) && all.iter().any(|t| t.id == kept),
+        "list_tenants MUST NOT list a deleted tenant, and still list the others",
+    )?;
+    check(
+        found(store, &doomed_credential.token_hash).await?.is_none()
+            && credentials_of(store, &doomed_id).await?.is_empty(),
+        "a deleted tenant's credentials MUST be gone",
+    )?;
+    check(
+        matches!(
+            store.get(&doomed_id, ResourceKind::User, user_id).await,
+            Ok(None)
+        ) && matches!(
+            store.get(&doomed_id, ResourceKind::Group, group_id).await,
+            Ok(None)
+        ),
+        "a deleted tenant's resources MUST be gone",
+    )?;
+    let listed = store
+        .query(
+            &doomed_id,
+            ResourceKind::User,
+            &query(None, None, SortOrder::Ascending)?,
+        )
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+    check(
+        listed.total_results == 0,
+        "a deleted tenant MUST have no resources to query",
+    )?;
+    let leftovers = store
+        .existing(
+            &doomed_id,
+            &[user_id.clone(), group_id.clone(), gone_id.clone()],
+        )
+        .await
+        .map_err(|e| format!("existing failed: {e}"))?;
+    check(
+        leftovers.is_empty(),
+        "a deleted tenant's resources MUST be gone",
+    )?;
+    check(
+        store
+            .events(&doomed_id, 0, 100)
+            .await
+            .is_ok_and(|e| e.is_empty()),
+        "a deleted tenant's events MUST be gone",
+    )?;
+    check(
+        store
+            .policies(&doomed_id)
+            .await
+            .is_ok_and(|p| p == TenantPolicies::default()),
+        "a deleted tenant's policies MUST be gone",
+    )?;
+    check(
+        matches!(
+            store
+                .set_policies(&doomed_id, TenantPolicies::default())
+                .await,
+            Err(StoreError::NotFound)
+        ) && matches!(
+            store
+                .add_credential(new_credential(&doomed_id, now(), None))
+                .await,
+            Err(StoreError::NotFound)
+        ) && matches!(
+            store
+                .revoke_credential(&doomed_id, &doomed_credential.id, now())
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "a deleted tenant MUST be unknown to set_policies, add_credential and revoke_credential",
+    )?;
+    check(
+        matches!(
+            store.delete_tenant(&doomed_id).await,
+            Err(StoreError::NotFound)
+        ),
+        "deleting a deleted tenant again MUST return NotFound",
+    )?;
+
+    // The other tenant is untouched.
+    let (their_user, their_group, _) = &holdings[1];
+    check(
+        store.find_tenant(&kept).await.is_ok_and(|t| t.is_some())
+            && found(store, &kept_credential.token_hash).await?.is_some(),
+        "delete_tenant MUST leave other tenants and their credentials",
+    )?;
+    check(
+        matches!(
+            store.get(&kept, ResourceKind::User, their_user).await,
+            Ok(Some(_))
+        ) && member_ids(store, &kept, their_group).await? == [their_user.clone()],
+        "delete_tenant MUST leave other tenants' resources and memberships",
+    )?;
+    check(
+        store.events(&kept, 0, 100).await.ok() == Some(kept_events),
+        "delete_tenant MUST leave other tenants' events",
+    )?;
+    check(
+        store
+            .policies(&kept)
+            .await
+            .is_ok_and(|p| p.delete_mode == Some(DeleteMode::Hard)),
+        "delete_tenant MUST leave other tenants' policies",
+    )?;
+    let filtered = query(Some(r#"title eq "left-over""#), None, SortOrder::Ascending)?;
+    check(
+        user_names(store, &kept, &filtered).await? == ["trace@example.com"],
+        "delete_tenant MUST leave other tenants' index rows",
+    )?;
+
+    // The same tenant again (same id, name and token) starts empty: even
+    // rows no port method reads directly (index rows, memberships of
+    // deleted resources) are gone.
+    let again: Tenant = store
+        .create_tenant(doomed_tenant, Some(doomed_credential.clone()))
+        .await
+        .map_err(|e| format!("a deleted tenant's name, id and token MUST be free again: {e}"))?;
+    check(
+        credentials_of(store, &doomed_id).await? == [as_stored(&doomed_credential)],
+        "a re-created tenant MUST have only its new credential",
+    )?;
+    check(
+        store
+            .events(&again.id, 0, 100)
+            .await
+            .is_ok_and(|e| e.is_empty())
+            && store
+                .policies(&again.id)
+                .await
+                .is_ok_and(|p| p == TenantPolicies::default()),
+        "a re-created tenant MUST start without events and policies",
+    )?;
+    for (id, kind) in [
+        (user_id, ResourceKind::User),
+        (group_id, ResourceKind::Group),
+        (gone_id, ResourceKind::User),
+    ] {
+        let mut new = match kind {
+            ResourceKind::User => user(&format!("{id}@example.com"), None),
+            ResourceKind::Group => group("Traces"),
+        };
+        new.id = id.clone();
+        store
+            .create(&again.id, new)
+            .await
+            .map_err(|e| format!("a deleted tenant's resource ids MUST be free again, got {e}"))?;
+    }
+    check(
+        member_ids(store, &again.id, group_id).await?.is_empty()
+            && store
+                .groups_of(&again.id, user_id)
+                .await
+                .is_ok_and(|g| g.is_empty()),
+        "a deleted tenant's memberships MUST be gone",
+    )?;
+    check(
+        user_names(store, &again.id, &filtered).await?.is_empty(),
+        "a deleted tenant's index rows MUST be gone",
+    )?;
+    check(
+        store
+            .create(&again.id, user("trace@example.com", None))
+            .await
+            .is_ok(),
+        "a deleted tenant's unique keys MUST be free again",
     )?;
     Ok(())
 }

@@ -443,17 +443,18 @@ impl TenantStore for MemoryStore {
             name: tenant.name,
             created: tenant.created,
         };
+        if let Some(c) = &credential
+            && state.credentials.contains_key(&c.token_hash)
+        {
+            return Err(StoreError::Conflict {
+                attribute: "token".to_owned(),
+            });
+        }
         state.tenants.push(stored.clone());
         if let Some(c) = credential {
-            state.credentials.insert(
-                c.token_hash,
-                Credential {
-                    id: c.id,
-                    tenant_id: c.tenant_id,
-                    prefix: c.prefix,
-                    created: c.created,
-                },
-            );
+            state
+                .credentials
+                .insert(c.token_hash.clone(), stored_credential(c));
         }
         Ok(stored)
     }
@@ -485,8 +486,130 @@ impl TenantStore for MemoryStore {
     }
 
     async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError> {
-        Ok(self.lock().credentials.get(token_hash).cloned())
+        Ok(self
+            .lock()
+            .credentials
+            .get(token_hash)
+            .filter(|c| c.revoked.is_none())
+            .cloned())
     }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        let mut tenants = self.lock().tenants.clone();
+        tenants.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+        Ok(tenants)
+    }
+
+    async fn find_tenant(&self, tenant: &TenantId) -> Result<Option<Tenant>, StoreError> {
+        Ok(self
+            .lock()
+            .tenants
+            .iter()
+            .find(|t| t.id == *tenant)
+            .cloned())
+    }
+
+    async fn delete_tenant(&self, tenant: &TenantId) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if !state.tenants.iter().any(|t| t.id == *tenant) {
+            return Err(StoreError::NotFound);
+        }
+        state.tenants.retain(|t| t.id != *tenant);
+        state.credentials.retain(|_, c| c.tenant_id != *tenant);
+        state.policies.remove(tenant);
+        let gone: Vec<String> = state
+            .resources
+            .iter()
+            .filter(|(_, row)| row.tenant == *tenant)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &gone {
+            state.resources.remove(id);
+            state.members.remove(id);
+        }
+        for list in state.members.values_mut() {
+            list.retain(|m| !gone.contains(&m.id));
+        }
+        state.events.retain(|(t, _)| t != tenant);
+        Ok(())
+    }
+
+    async fn add_credential(&self, credential: NewCredential) -> Result<Credential, StoreError> {
+        let mut state = self.lock();
+        if !state.tenants.iter().any(|t| t.id == credential.tenant_id) {
+            return Err(StoreError::NotFound);
+        }
+        if state.credentials.contains_key(&credential.token_hash) {
+            return Err(StoreError::Conflict {
+                attribute: "token".to_owned(),
+            });
+        }
+        let hash = credential.token_hash.clone();
+        let stored = stored_credential(credential);
+        state.credentials.insert(hash, stored.clone());
+        Ok(stored)
+    }
+
+    async fn list_credentials(&self, tenant: &TenantId) -> Result<Vec<Credential>, StoreError> {
+        let mut list: Vec<Credential> = self
+            .lock()
+            .credentials
+            .values()
+            .filter(|c| c.tenant_id == *tenant)
+            .cloned()
+            .collect();
+        list.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+        Ok(list)
+    }
+
+    async fn revoke_credential(
+        &self,
+        tenant: &TenantId,
+        credential_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Credential, StoreError> {
+        let mut state = self.lock();
+        let credential = credential_mut(&mut state, tenant, credential_id)?;
+        credential.revoked.get_or_insert(at);
+        Ok(credential.clone())
+    }
+
+    async fn set_credential_expiry(
+        &self,
+        tenant: &TenantId,
+        credential_id: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<Credential, StoreError> {
+        let mut state = self.lock();
+        let credential = credential_mut(&mut state, tenant, credential_id)?;
+        credential.expires = expires;
+        Ok(credential.clone())
+    }
+}
+
+/// A new credential as stored: not revoked.
+fn stored_credential(c: NewCredential) -> Credential {
+    Credential {
+        id: c.id,
+        tenant_id: c.tenant_id,
+        prefix: c.prefix,
+        created: c.created,
+        expires: c.expires,
+        revoked: None,
+    }
+}
+
+/// The tenant's credential `id`, or `NotFound`.
+fn credential_mut<'s>(
+    state: &'s mut State,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<&'s mut Credential, StoreError> {
+    state
+        .credentials
+        .values_mut()
+        .find(|c| c.id == id && c.tenant_id == *tenant)
+        .ok_or(StoreError::NotFound)
 }
 
 /// Where a resource stands in a query's order: its sort key, then its

@@ -1,0 +1,492 @@
+//! The `tenant` and `token` commands: tenant and credential administration
+//! for operators, against the database the server uses.
+//!
+//! Each command opens the configured database (applying pending
+//! migrations, as `serve` does), runs one [`AuthService`] operation and
+//! returns what to print: text for people, or JSON with `--json`. Tokens
+//! are printed only where they are made (`tenant create`, `token issue`,
+//! `token rotate`); hashes never.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use scim_core::ports::{SystemClock, UuidV7Ids};
+use scim_core::{
+    AuthService, Credential, CredentialStatus, DeleteMode, DuplicatePolicy, ErrorKind, NewToken,
+    Tenant, TenantPolicies,
+};
+use scim_schema::Strictness;
+use serde_json::{Value, json};
+
+use crate::settings::{
+    DeleteModeArg, DuplicatesArg, Settings, StrictnessArg, TenantCommand, TokenCommand,
+};
+
+/// A command the operator got wrong (a missing `--yes`, an invalid name or
+/// duration): the binary exits with code 2 instead of 1.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Runs a `tenant` command; returns what to print on standard output.
+pub async fn tenant(
+    settings: &Settings,
+    command: &TenantCommand,
+    json: bool,
+) -> anyhow::Result<String> {
+    // Refuse before touching the database.
+    if let TenantCommand::Delete { name, yes: false } = command {
+        return Err(UsageError(format!(
+            "refusing to delete tenant {name:?} and all its data without --yes"
+        ))
+        .into());
+    }
+    if let TenantCommand::Update {
+        duplicates: None,
+        delete_mode: None,
+        strictness: None,
+        ..
+    } = command
+    {
+        return Err(UsageError(
+            "nothing to update: give --duplicates, --delete-mode or --strictness".to_owned(),
+        )
+        .into());
+    }
+    with_auth(settings, |auth| async move {
+        match command {
+            TenantCommand::Create {
+                name,
+                token_expires_in_days,
+            } => {
+                let expires = in_days(*token_expires_in_days)?;
+                let created = auth
+                    .create_tenant(name, None, expires)
+                    .await
+                    .map_err(core)?;
+                let url = scim_url(settings);
+                Ok(if json {
+                    json_text(&json!({
+                        "tenant": tenant_json(&created.tenant),
+                        "scimUrl": url,
+                        "token": created.token.token,
+                        "credential": credential_json(&created.credential, Utc::now()),
+                    }))
+                } else {
+                    let mut out = format!(
+                        "Created tenant {} (id {}).\n\n",
+                        created.tenant.name, created.tenant.id
+                    );
+                    out.push_str(&handover(&url, &created.token.token, &created.credential));
+                    out
+                })
+            }
+            TenantCommand::List => {
+                let tenants = auth.tenants().await.map_err(core)?;
+                Ok(if json {
+                    json_text(&Value::Array(tenants.iter().map(tenant_json).collect()))
+                } else if tenants.is_empty() {
+                    "No tenants.\n".to_owned()
+                } else {
+                    table(
+                        &["NAME", "ID", "CREATED"],
+                        tenants
+                            .iter()
+                            .map(|t| vec![t.name.clone(), t.id.to_string(), time(t.created)])
+                            .collect(),
+                    )
+                })
+            }
+            TenantCommand::Show { name } => {
+                let tenant = auth.tenant(name).await.map_err(core)?;
+                let policies = auth.policies(name).await.map_err(core)?;
+                let tokens = auth.tokens(name).await.map_err(core)?;
+                Ok(describe(&tenant, &policies, &tokens, json))
+            }
+            TenantCommand::Update {
+                name,
+                duplicates,
+                delete_mode,
+                strictness,
+            } => {
+                let mut policies = auth.policies(name).await.map_err(core)?;
+                if let Some(d) = duplicates {
+                    policies.duplicates = match d {
+                        DuplicatesArg::ReturnSameExternalId => {
+                            Some(DuplicatePolicy::ReturnSameExternalId)
+                        }
+                        DuplicatesArg::Conflict => Some(DuplicatePolicy::Conflict),
+                        DuplicatesArg::ReturnExisting => Some(DuplicatePolicy::ReturnExisting),
+                        DuplicatesArg::Default => None,
+                    };
+                }
+                if let Some(m) = delete_mode {
+                    policies.delete_mode = match m {
+                        DeleteModeArg::Soft => Some(DeleteMode::Soft),
+                        DeleteModeArg::Hard => Some(DeleteMode::Hard),
+                        DeleteModeArg::Default => None,
+                    };
+                }
+                if let Some(s) = strictness {
+                    policies.strictness = match s {
+                        StrictnessArg::Lenient => Some(Strictness::Lenient),
+                        StrictnessArg::Strict => Some(Strictness::Strict),
+                        StrictnessArg::Default => None,
+                    };
+                }
+                auth.set_policies(name, policies).await.map_err(core)?;
+                let tenant = auth.tenant(name).await.map_err(core)?;
+                let tokens = auth.tokens(name).await.map_err(core)?;
+                Ok(describe(&tenant, &policies, &tokens, json))
+            }
+            TenantCommand::Delete { name, .. } => {
+                let tenant = auth.delete_tenant(name).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&json!({ "deleted": tenant_json(&tenant) }))
+                } else {
+                    format!(
+                        "Deleted tenant {} (id {}) with all its tokens, users, groups and events.\n",
+                        tenant.name, tenant.id
+                    )
+                })
+            }
+        }
+    })
+    .await
+}
+
+/// Runs a `token` command; returns what to print on standard output.
+pub async fn token(
+    settings: &Settings,
+    command: &TokenCommand,
+    json: bool,
+) -> anyhow::Result<String> {
+    with_auth(settings, |auth| async move {
+        match command {
+            TokenCommand::Issue {
+                tenant,
+                expires_in_days,
+            } => {
+                let expires = in_days(*expires_in_days)?;
+                let issued = auth.issue_token(tenant, expires).await.map_err(core)?;
+                Ok(if json {
+                    new_token_json(&issued, None)
+                } else {
+                    let mut out = format!("Issued a new token for tenant {tenant}.\n\n");
+                    out.push_str(&handover(
+                        &scim_url(settings),
+                        &issued.token.token,
+                        &issued.credential,
+                    ));
+                    out
+                })
+            }
+            TokenCommand::List { tenant } => {
+                let tokens = auth.tokens(tenant).await.map_err(core)?;
+                let now = Utc::now();
+                Ok(if json {
+                    json_text(&Value::Array(
+                        tokens.iter().map(|c| credential_json(c, now)).collect(),
+                    ))
+                } else if tokens.is_empty() {
+                    format!("Tenant {tenant} has no tokens.\n")
+                } else {
+                    table(
+                        &["ID", "PREFIX", "CREATED", "EXPIRES", "REVOKED", "STATUS"],
+                        tokens
+                            .iter()
+                            .map(|c| {
+                                vec![
+                                    c.id.clone(),
+                                    c.prefix.clone(),
+                                    time(c.created),
+                                    c.expires.map_or_else(|| "never".to_owned(), time),
+                                    c.revoked.map_or_else(|| "-".to_owned(), time),
+                                    c.status(now).as_str().to_owned(),
+                                ]
+                            })
+                            .collect(),
+                    )
+                })
+            }
+            TokenCommand::Revoke {
+                tenant,
+                credential_id,
+            } => {
+                let revoked = auth
+                    .revoke_token(tenant, credential_id)
+                    .await
+                    .map_err(core)?;
+                Ok(if json {
+                    json_text(&credential_json(&revoked, Utc::now()))
+                } else {
+                    format!(
+                        "Revoked credential {} ({}...) of tenant {tenant}: its token no longer authenticates.\n",
+                        revoked.id, revoked.prefix
+                    )
+                })
+            }
+            TokenCommand::Rotate {
+                tenant,
+                credential_id,
+                grace_hours,
+                expires_in_days,
+            } => {
+                let grace = Duration::hours(i64::from(*grace_hours));
+                let expires = in_days(*expires_in_days)?;
+                let rotation = auth
+                    .rotate_token(tenant, credential_id, grace, expires)
+                    .await
+                    .map_err(core)?;
+                Ok(if json {
+                    new_token_json(&rotation.new, Some(&rotation.previous))
+                } else {
+                    let mut out = format!("Rotated credential {credential_id} of tenant {tenant}.\n\n");
+                    out.push_str(&handover(
+                        &scim_url(settings),
+                        &rotation.new.token.token,
+                        &rotation.new.credential,
+                    ));
+                    let until = rotation
+                        .previous
+                        .expires
+                        .map_or_else(|| "never".to_owned(), time);
+                    let _ = writeln!(
+                        out,
+                        "\nThe old token ({}...) keeps working until {until}, then stops.",
+                        rotation.previous.prefix
+                    );
+                    out
+                })
+            }
+        }
+    })
+    .await
+}
+
+/// Opens and migrates the store, runs `work` with an [`AuthService`] over
+/// it, and closes the store whatever `work` returned.
+async fn with_auth<F, Fut>(settings: &Settings, work: F) -> anyhow::Result<String>
+where
+    F: FnOnce(Arc<AuthService>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<String>>,
+{
+    let store = crate::open_and_migrate(settings).await?;
+    let auth = Arc::new(AuthService::new(
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    ));
+    let result = work(auth).await;
+    store.close().await.context("cannot close the database")?;
+    result
+}
+
+/// A core error as the operator sees it: invalid input is a usage error.
+fn core(err: scim_core::Error) -> anyhow::Error {
+    match err.kind() {
+        ErrorKind::InvalidValue => UsageError(err.detail().to_owned()).into(),
+        _ => anyhow::Error::new(err),
+    }
+}
+
+/// The instant `days` days from now.
+fn in_days(days: Option<u32>) -> anyhow::Result<Option<DateTime<Utc>>> {
+    days.map(|d| {
+        Utc::now()
+            .checked_add_signed(Duration::days(i64::from(d)))
+            .ok_or_else(|| UsageError(format!("{d} days is too far in the future")).into())
+    })
+    .transpose()
+}
+
+/// The SCIM base URL customers configure in their identity provider: the
+/// public URL when one is set, else the listening address.
+fn scim_url(settings: &Settings) -> String {
+    let base_path = settings.base_path.trim_end_matches('/');
+    match &settings.public_url {
+        Some(origin) => format!("{}{base_path}", origin.trim_end_matches('/')),
+        None => format!("http://{}{base_path}", settings.listen),
+    }
+}
+
+/// What to hand the customer: the URL and the token, shown once.
+fn handover(url: &str, token: &str, credential: &Credential) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "SCIM endpoint: {url}");
+    let _ = writeln!(
+        out,
+        "Bearer token (shown only this once; only its hash is stored):"
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "    {token}");
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Credential id: {} (expires: {})",
+        credential.id,
+        credential.expires.map_or_else(|| "never".to_owned(), time)
+    );
+    out
+}
+
+/// `tenant show` and `tenant update`.
+fn describe(
+    tenant: &Tenant,
+    policies: &TenantPolicies,
+    tokens: &[Credential],
+    json: bool,
+) -> String {
+    let now = Utc::now();
+    let active = tokens
+        .iter()
+        .filter(|c| c.status(now) == CredentialStatus::Active)
+        .count();
+    let duplicates = policies.duplicates.map(DuplicatePolicy::as_str);
+    let delete_mode = policies.delete_mode.map(DeleteMode::as_str);
+    let strictness = policies.strictness.map(strictness_name);
+    if json {
+        return json_text(&json!({
+            "tenant": tenant_json(tenant),
+            "policies": {
+                "duplicates": duplicates,
+                "deleteMode": delete_mode,
+                "strictness": strictness,
+            },
+            "effectivePolicies": {
+                "duplicates": duplicates.unwrap_or(DuplicatePolicy::default().as_str()),
+                "deleteMode": delete_mode.unwrap_or(DeleteMode::default().as_str()),
+                "strictness": strictness.unwrap_or(strictness_name(Strictness::default())),
+            },
+            "tokens": { "total": tokens.len(), "active": active },
+        }));
+    }
+    let choice = |set: Option<&str>, default: &str| match set {
+        Some(value) => value.to_owned(),
+        None => format!("{default} (server default)"),
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "name:        {}", tenant.name);
+    let _ = writeln!(out, "id:          {}", tenant.id);
+    let _ = writeln!(out, "created:     {}", time(tenant.created));
+    let _ = writeln!(
+        out,
+        "duplicates:  {}",
+        choice(duplicates, DuplicatePolicy::default().as_str())
+    );
+    let _ = writeln!(
+        out,
+        "delete mode: {}",
+        choice(delete_mode, DeleteMode::default().as_str())
+    );
+    let _ = writeln!(
+        out,
+        "strictness:  {}",
+        choice(strictness, strictness_name(Strictness::default()))
+    );
+    let _ = writeln!(out, "tokens:      {} ({active} active)", tokens.len());
+    out
+}
+
+fn strictness_name(strictness: Strictness) -> &'static str {
+    match strictness {
+        Strictness::Lenient => "lenient",
+        Strictness::Strict => "strict",
+    }
+}
+
+fn tenant_json(tenant: &Tenant) -> Value {
+    json!({
+        "id": tenant.id.as_str(),
+        "name": tenant.name,
+        "created": time(tenant.created),
+    })
+}
+
+/// A credential without anything secret: no token, no hash.
+fn credential_json(credential: &Credential, now: DateTime<Utc>) -> Value {
+    json!({
+        "id": credential.id,
+        "prefix": credential.prefix,
+        "created": time(credential.created),
+        "expires": credential.expires.map(time),
+        "revoked": credential.revoked.map(time),
+        "status": credential.status(now).as_str(),
+    })
+}
+
+fn new_token_json(new: &NewToken, previous: Option<&Credential>) -> String {
+    let now = Utc::now();
+    let mut out = json!({
+        "token": new.token.token,
+        "credential": credential_json(&new.credential, now),
+    });
+    if let (Some(previous), Value::Object(map)) = (previous, &mut out) {
+        map.insert("previous".to_owned(), credential_json(previous, now));
+    }
+    json_text(&out)
+}
+
+fn json_text(value: &Value) -> String {
+    format!("{value:#}\n")
+}
+
+/// RFC 3339 in UTC, to the second.
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+    for row in std::iter::once(&header).chain(rows.iter()) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns() {
+        let out = table(
+            &["ID", "STATUS"],
+            vec![
+                vec!["a".into(), "active".into()],
+                vec!["long-id".into(), "revoked".into()],
+            ],
+        );
+        assert_eq!(out, "ID       STATUS\na        active\nlong-id  revoked\n");
+    }
+
+    #[test]
+    fn the_scim_url_prefers_the_public_url() {
+        let mut s = Settings::with_defaults("d", "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(scim_url(&s), "http://127.0.0.1:9000/scim/v2");
+        s.public_url = Some("https://scim.example.com/".into());
+        assert_eq!(scim_url(&s), "https://scim.example.com/scim/v2");
+    }
+}
