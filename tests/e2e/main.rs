@@ -4,6 +4,10 @@
 
 mod backends;
 mod bulk;
+mod idp_entra;
+mod idp_okta;
+mod idp_others;
+mod idp_support;
 mod ops;
 mod paging;
 mod protocol;
