@@ -9,7 +9,7 @@
 
 use chrono::DateTime;
 use scim_core::ports::StoreError;
-use scim_core::{Position, ResourceKind, SortOrder, SortValue};
+use scim_core::{Position, ResourceKind, SortOrder, SortValue, TenantId};
 use scim_filter::{AttrPath, AttributeResolver, CompValue, CompareOp, Filter, Schemas};
 use scim_schema::{AttributeDef, AttributeType};
 use sea_orm::sea_query::{Alias, Expr, LikeExpr, Query as Sql, SimpleExpr};
@@ -145,31 +145,47 @@ pub(crate) fn target(path: &AttrPath, kind: ResourceKind, schemas: &Schemas) -> 
     }
 }
 
+/// Whose resources a condition selects. Lookups in the value index
+/// repeat the tenant and the type, so that they are range scans of
+/// `ix_scim_values_lookup_folded` rather than tests of every resource.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope<'a> {
+    pub(crate) tenant: &'a TenantId,
+    pub(crate) kind: ResourceKind,
+}
+
 /// The SQL condition equivalent to `filter`.
+///
+/// Conditions on indexed values are `id IN (SELECT resource_id FROM
+/// scim_values ...)`: every engine runs such a subquery once and looks the
+/// resources up by key, where a correlated `EXISTS` would be tested row by
+/// row on SQLite and MariaDB.
 pub(crate) fn condition(
     filter: &Filter,
-    kind: ResourceKind,
+    scope: Scope<'_>,
     schemas: &Schemas,
 ) -> Result<Condition, StoreError> {
+    let kind = scope.kind;
     Ok(match filter {
         Filter::And(a, b) => Condition::all()
-            .add(condition(a, kind, schemas)?)
-            .add(condition(b, kind, schemas)?),
+            .add(condition(a, scope, schemas)?)
+            .add(condition(b, scope, schemas)?),
         Filter::Or(a, b) => Condition::any()
-            .add(condition(a, kind, schemas)?)
-            .add(condition(b, kind, schemas)?),
-        Filter::Not(inner) => condition(inner, kind, schemas)?.not(),
+            .add(condition(a, scope, schemas)?)
+            .add(condition(b, scope, schemas)?),
+        Filter::Not(inner) => condition(inner, scope, schemas)?.not(),
         Filter::Present(path) => match target(path, kind, schemas) {
             Some(t) => Condition::all().add(t.column().is_not_null()),
             None => {
                 let (key, def) = index_key(path, schemas).ok_or_else(|| unsupported(filter))?;
-                Condition::all().add(present(&key, def, None))
+                Condition::all().add(present(Some(scope), &key, def))
             }
         },
         Filter::Compare { path, op, value } if target(path, kind, schemas).is_none() => {
             let (key, def) = index_key(path, schemas).ok_or_else(|| unsupported(filter))?;
             let (key, def) = comparable(key, def).ok_or_else(|| unsupported(filter))?;
-            indexed_comparison(&key, def, *op, value, None).ok_or_else(|| unsupported(filter))?
+            indexed_comparison(Some(scope), &key, def, *op, value)
+                .ok_or_else(|| unsupported(filter))?
         }
         Filter::Compare { path, op, value } => {
             let t = target(path, kind, schemas).ok_or_else(|| unsupported(filter))?;
@@ -196,23 +212,23 @@ pub(crate) fn condition(
                 if def.ty != AttributeType::Complex || attr.sub_attr.is_some() {
                     return Err(unsupported(filter));
                 }
-                let inner =
-                    element_condition(inner, &key, def).ok_or_else(|| unsupported(filter))?;
-                // One element of the attribute satisfies the whole value filter.
-                let element = Sql::select()
-                    .expr(Expr::val(1))
-                    .from_as(value::Entity, Alias::new(ELEMENT))
-                    .and_where(
-                        Expr::col((Alias::new(ELEMENT), value::Column::ResourceId))
-                            .equals((resource::Entity, Column::Id)),
-                    )
-                    .and_where(
+                let driver = driving_leaf(inner, &key, def).unwrap_or_else(|| {
+                    Condition::all().add(
                         Expr::col((Alias::new(ELEMENT), value::Column::Path))
                             .like(LikeExpr::new(format!("{}.%", escape(&key))).escape('\\')),
                     )
-                    .cond_where(inner)
-                    .to_owned();
-                return Ok(Condition::all().add(Expr::exists(element)));
+                });
+                let inner =
+                    element_condition(inner, &key, def).ok_or_else(|| unsupported(filter))?;
+                // One element of the attribute satisfies the whole value
+                // filter: the element is named by one of its leaves (the
+                // driver, which the lookup index finds), and its other
+                // leaves are tested beside it.
+                return Ok(Condition::all().add(values_in(
+                    scope,
+                    ELEMENT,
+                    Condition::all().add(driver).add(inner),
+                )));
             }
             let mut ids = Vec::new();
             if !member_ids(inner, &mut ids) {
@@ -224,17 +240,16 @@ pub(crate) fn condition(
             }
             // `members[value eq "id"]`: how Entra ID checks one membership
             // without reading a group's members. Answered by the
-            // (group, member) index.
+            // (tenant, member) index.
             let subquery = Sql::select()
-                .expr(Expr::val(1))
+                .column((member::Entity, member::Column::GroupId))
                 .from(member::Entity)
                 .and_where(
-                    Expr::col((member::Entity, member::Column::GroupId))
-                        .equals((resource::Entity, Column::Id)),
+                    Expr::col((member::Entity, member::Column::TenantId)).eq(scope.tenant.as_str()),
                 )
                 .and_where(Expr::col((member::Entity, member::Column::MemberId)).is_in(ids))
                 .to_owned();
-            Condition::all().add(Expr::exists(subquery))
+            Condition::all().add(Expr::col((resource::Entity, Column::Id)).in_subquery(subquery))
         }
     })
 }
@@ -287,75 +302,125 @@ fn comparable(key: String, def: &AttributeDef) -> Option<(String, &AttributeDef)
     Some((format!("{key}.value"), sub))
 }
 
-/// `EXISTS` a leaf at `key` (of the element being filtered, when inside a
-/// value filter) satisfying `condition`.
-fn leaf_exists(key: &str, condition: Condition, element: bool) -> SimpleExpr {
-    let mut leaf = Sql::select()
+/// The resources of `scope` with a row of the value index (named `alias`)
+/// that satisfies `condition`.
+fn values_in(scope: Scope<'_>, alias: &str, condition: Condition) -> SimpleExpr {
+    let rows = Sql::select()
+        .column((Alias::new(alias), value::Column::ResourceId))
+        .from_as(value::Entity, Alias::new(alias))
+        .and_where(
+            Expr::col((Alias::new(alias), value::Column::TenantId)).eq(scope.tenant.as_str()),
+        )
+        .and_where(
+            Expr::col((Alias::new(alias), value::Column::ResourceType)).eq(scope.kind.as_str()),
+        )
+        .cond_where(condition)
+        .to_owned();
+    Expr::col((resource::Entity, Column::Id)).in_subquery(rows)
+}
+
+/// A leaf at `key` satisfying `condition`: of a resource of `scope`, or,
+/// without a scope, of the element a value filter is testing.
+fn leaf(scope: Option<Scope<'_>>, key: &str, condition: Condition) -> SimpleExpr {
+    let at_key = Condition::all()
+        .add(Expr::col((Alias::new(LEAF), value::Column::Path)).eq(key))
+        .add(condition);
+    match scope {
+        Some(scope) => values_in(scope, LEAF, at_key),
+        None => in_element(at_key),
+    }
+}
+
+/// `EXISTS` a leaf of the element a value filter is testing (the row
+/// aliased [`ELEMENT`]) that satisfies `condition`.
+fn in_element(condition: Condition) -> SimpleExpr {
+    let leaf = Sql::select()
         .expr(Expr::val(1))
         .from_as(value::Entity, Alias::new(LEAF))
         .and_where(
             Expr::col((Alias::new(LEAF), value::Column::ResourceId))
-                .equals((resource::Entity, Column::Id)),
+                .equals((Alias::new(ELEMENT), value::Column::ResourceId)),
         )
-        .and_where(Expr::col((Alias::new(LEAF), value::Column::Path)).eq(key))
-        .to_owned();
-    if element {
-        leaf.and_where(
+        .and_where(
             Expr::col((Alias::new(LEAF), value::Column::Elem))
                 .equals((Alias::new(ELEMENT), value::Column::Elem)),
-        );
-    }
-    leaf.cond_where(condition);
+        )
+        .cond_where(condition)
+        .to_owned();
     Expr::exists(leaf)
 }
 
 /// Whether the attribute at `key` has a value (for complex attributes:
-/// any sub-attribute).
-fn present(key: &str, def: &AttributeDef, element: Option<()>) -> SimpleExpr {
+/// any sub-attribute), for a resource of `scope` or, without one, in the
+/// element being tested.
+fn present(scope: Option<Scope<'_>>, key: &str, def: &AttributeDef) -> SimpleExpr {
     if def.ty != AttributeType::Complex {
-        return leaf_exists(key, Condition::all(), element.is_some());
+        return leaf(scope, key, Condition::all());
     }
-    let mut any = Sql::select()
-        .expr(Expr::val(1))
-        .from_as(value::Entity, Alias::new(LEAF))
-        .and_where(
-            Expr::col((Alias::new(LEAF), value::Column::ResourceId))
-                .equals((resource::Entity, Column::Id)),
-        )
-        .and_where(
-            Expr::col((Alias::new(LEAF), value::Column::Path))
-                .like(LikeExpr::new(format!("{}.%", escape(key))).escape('\\')),
-        )
-        .to_owned();
-    if element.is_some() {
-        any.and_where(
-            Expr::col((Alias::new(LEAF), value::Column::Elem))
-                .equals((Alias::new(ELEMENT), value::Column::Elem)),
-        );
+    let any = Condition::all().add(
+        Expr::col((Alias::new(LEAF), value::Column::Path))
+            .like(LikeExpr::new(format!("{}.%", escape(key))).escape('\\')),
+    );
+    match scope {
+        Some(scope) => values_in(scope, LEAF, any),
+        None => in_element(any),
     }
-    Expr::exists(any)
+}
+
+/// The leaf row that can name the element of a value filter through the
+/// lookup index: the first `sub eq "text"` the filter requires (at the top
+/// of its `and`s). `None` when it requires none; the element is then found
+/// by its path prefix.
+fn driving_leaf(filter: &Filter, key: &str, parent: &AttributeDef) -> Option<Condition> {
+    match filter {
+        Filter::And(a, b) => driving_leaf(a, key, parent).or_else(|| driving_leaf(b, key, parent)),
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::String(s),
+        } if path.schema.is_none() && path.sub_attr.is_none() && crate::store::storable(s) => {
+            let sub = parent.sub_attribute(&path.name)?;
+            if !matches!(
+                sub.ty,
+                AttributeType::String | AttributeType::Reference | AttributeType::Binary
+            ) {
+                return None;
+            }
+            let (column, text) = if sub.case_exact {
+                (value::Column::TextExact, s.clone())
+            } else {
+                (value::Column::TextFolded, s.to_lowercase())
+            };
+            let row = |c: value::Column| Expr::col((Alias::new(ELEMENT), c));
+            Some(
+                Condition::all()
+                    .add(row(value::Column::Path).eq(format!("{key}.{}", sub.name.to_lowercase())))
+                    .add(row(column).eq(text)),
+            )
+        }
+        _ => None,
+    }
 }
 
 /// A comparison answered by the value index. `eq null` asks for no value,
 /// `ne null` for some; other comparisons ask for some value that
 /// satisfies them, as the evaluator does for multi-valued attributes.
 fn indexed_comparison(
+    scope: Option<Scope<'_>>,
     key: &str,
     def: &AttributeDef,
     op: CompareOp,
     value: &CompValue,
-    element: Option<()>,
 ) -> Option<Condition> {
-    let in_element = element.is_some();
     if let CompValue::Null = value {
-        let some = leaf_exists(key, Condition::all(), in_element);
+        let some = leaf(scope, key, Condition::all());
         return match op {
             CompareOp::Eq => Some(Condition::all().add(some).not()),
             CompareOp::Ne => Some(Condition::all().add(some)),
             _ => None,
         };
     }
-    let leaf = |c: value::Column| Expr::col((Alias::new(LEAF), c));
+    let column = |c: value::Column| Expr::col((Alias::new(LEAF), c));
     let compared: SimpleExpr = match (def.ty, value) {
         (
             AttributeType::String | AttributeType::Reference | AttributeType::Binary,
@@ -364,15 +429,16 @@ fn indexed_comparison(
             if !crate::store::storable(s) {
                 Expr::val(1).eq(0)
             } else {
-                let (column, s) = if def.case_exact {
+                let (text_column, s) = if def.case_exact {
                     (value::Column::TextExact, s.clone())
                 } else {
                     (value::Column::TextFolded, s.to_lowercase())
                 };
-                let like = |pattern: String| leaf(column).like(LikeExpr::new(pattern).escape('\\'));
+                let like =
+                    |pattern: String| column(text_column).like(LikeExpr::new(pattern).escape('\\'));
                 match op {
-                    CompareOp::Eq => leaf(column).eq(s),
-                    CompareOp::Ne => leaf(column).ne(s),
+                    CompareOp::Eq => column(text_column).eq(s),
+                    CompareOp::Ne => column(text_column).ne(s),
                     CompareOp::Co => like(format!("%{}%", escape(&s))),
                     CompareOp::Sw => like(format!("{}%", escape(&s))),
                     CompareOp::Ew => like(format!("%{}", escape(&s))),
@@ -382,12 +448,12 @@ fn indexed_comparison(
             }
         }
         (AttributeType::Boolean, CompValue::Bool(b)) => match op {
-            CompareOp::Eq => leaf(value::Column::BoolValue).eq(*b),
-            CompareOp::Ne => leaf(value::Column::BoolValue).ne(*b),
+            CompareOp::Eq => column(value::Column::BoolValue).eq(*b),
+            CompareOp::Ne => column(value::Column::BoolValue).ne(*b),
             _ => return None,
         },
         (AttributeType::Integer | AttributeType::Decimal, CompValue::Number(n)) => ordered(
-            leaf(value::Column::NumValue),
+            column(value::Column::NumValue),
             op,
             n.as_str().parse::<f64>().ok()?,
         )?,
@@ -395,11 +461,11 @@ fn indexed_comparison(
             let instant = scim_schema::datetime::parse(s)?;
             let micros = instant.seconds() as f64 * 1e6
                 + crate::index::fraction_micros(instant.fraction()) as f64;
-            ordered(leaf(value::Column::NumValue), op, micros)?
+            ordered(column(value::Column::NumValue), op, micros)?
         }
         _ => return None,
     };
-    Some(Condition::all().add(leaf_exists(key, Condition::all().add(compared), in_element)))
+    Some(Condition::all().add(leaf(scope, key, Condition::all().add(compared))))
 }
 
 fn ordered(column: Expr, op: CompareOp, v: f64) -> Option<SimpleExpr> {
@@ -428,12 +494,12 @@ fn element_condition(filter: &Filter, key: &str, parent: &AttributeDef) -> Optio
         Filter::Present(path) if path.schema.is_none() && path.sub_attr.is_none() => {
             let sub = parent.sub_attribute(&path.name)?;
             let sub_key = format!("{key}.{}", sub.name.to_lowercase());
-            Condition::all().add(present(&sub_key, sub, Some(())))
+            Condition::all().add(present(None, &sub_key, sub))
         }
         Filter::Compare { path, op, value } if path.schema.is_none() && path.sub_attr.is_none() => {
             let sub = parent.sub_attribute(&path.name)?;
             let sub_key = format!("{key}.{}", sub.name.to_lowercase());
-            indexed_comparison(&sub_key, sub, *op, value, Some(()))?
+            indexed_comparison(None, &sub_key, sub, *op, value)?
         }
         _ => return None,
     })
@@ -559,8 +625,13 @@ mod tests {
     #[test]
     fn what_the_database_cannot_order_stays_unsupported() {
         let schemas = Schemas::user();
+        let tenant = TenantId("t".to_owned());
+        let scope = Scope {
+            tenant: &tenant,
+            kind: ResourceKind::User,
+        };
         let ok = scim_filter::parse(r#"userName eq "A" and not (externalId pr) or meta.lastModified gt "2024-01-01T00:00:00Z" or title eq "x" or emails[type eq "work"]"#).unwrap();
-        assert!(condition(&ok, ResourceKind::User, &schemas).is_ok());
+        assert!(condition(&ok, scope, &schemas).is_ok());
         for text in [
             r#"title gt "x""#,
             r#"externalId co "x""#,
@@ -571,7 +642,7 @@ mod tests {
             let f = scim_filter::parse(text).unwrap();
             assert!(
                 matches!(
-                    condition(&f, ResourceKind::User, &schemas),
+                    condition(&f, scope, &schemas),
                     Err(StoreError::Unsupported(_))
                 ),
                 "{text}"

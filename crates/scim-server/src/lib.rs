@@ -124,17 +124,32 @@ impl Server {
     ) -> anyhow::Result<()> {
         tracing::info!(url = %self.base_url, "serving SCIM");
         let upkeep = tokio::spawn(ops::upkeep());
+        let planner = tokio::spawn(refresh_statistics(self.store.clone()));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
             .context("the HTTP server failed");
         upkeep.abort();
+        planner.abort();
         served?;
         self.store
             .close()
             .await
             .context("cannot close the database")?;
         Ok(())
+    }
+}
+
+/// Keeps the query planner's statistics current as the data grows (an
+/// initial sync takes a directory from nothing to a million users within
+/// one run), so that filters keep using their indexes.
+async fn refresh_statistics(store: SeaOrmStore) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        if let Err(err) = store.optimize().await {
+            tracing::warn!(error = %err, "cannot refresh the query planner's statistics");
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod m0005_tenant_policies;
 mod m0006_values;
 mod m0007_created_order;
 mod m0008_credential_expiry;
+mod m0009_value_lookup;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_values::Migration),
             Box::new(m0007_created_order::Migration),
             Box::new(m0008_credential_expiry::Migration),
+            Box::new(m0009_value_lookup::Migration),
         ]
     }
 }
