@@ -214,39 +214,3 @@ pub(crate) fn assert_error(reply: &Reply, status: StatusCode, scim_type: Option<
         reply.summary()
     );
 }
-
-/// Answers that differ from what a provider documents, while the server
-/// is being fixed: each check that fails is recorded with the request,
-/// the expectation and its source, and the actual answer, and printed
-/// when the ledger goes out of scope, instead of failing the test.
-pub(crate) struct Pending {
-    idp: &'static str,
-    found: Vec<String>,
-}
-
-impl Pending {
-    pub(crate) fn new(idp: &'static str) -> Self {
-        Pending {
-            idp,
-            found: Vec::new(),
-        }
-    }
-
-    /// Records a mismatch unless `ok`.
-    pub(crate) fn check(&mut self, ok: bool, request: &str, expected: &str, reply: &Reply) {
-        if !ok {
-            self.found.push(format!(
-                "{request}\n    expected: {expected}\n    actual:   {}",
-                reply.summary()
-            ));
-        }
-    }
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        for found in &self.found {
-            eprintln!("PENDING FIX ({}): {found}", self.idp);
-        }
-    }
-}

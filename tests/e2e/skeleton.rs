@@ -524,10 +524,21 @@ async fn entra_style_patches_on_sqlite() {
     let remove = format!(
         r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{{"op":"Remove","path":"members[value eq \"{uid}\"]"}}]}}"#
     );
-    let (status, _, group) = json_of(
+    let (status, _, _) = json_of(
         send(reqwest::Method::PATCH, format!("/Groups/{gid}"), remove)
             .await
             .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, group) = json_of(
+        send(
+            reqwest::Method::GET,
+            format!("/Groups/{gid}"),
+            String::new(),
+        )
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{group}");

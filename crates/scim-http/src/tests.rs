@@ -845,15 +845,43 @@ async fn patch_deactivates_users_and_changes_members_as_entra_id_sends_them() {
     let add = format!(
         r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{{"op":"Add","path":"members","value":[{{"value":"{uid}"}}]}}]}}"#
     );
-    let added = send(&app, with_body(request("PATCH", &guri, Some("")), &add)).await;
-    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
-    assert_eq!(added.body["members"][0]["value"], uid.as_str());
+    // With `Prefer: return=minimal`, 204 and the new ETag, no body.
+    let added = send(
+        &app,
+        with_body(
+            request("PATCH", &guri, Some("")).header("prefer", "return=minimal"),
+            &add,
+        ),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::NO_CONTENT, "{}", added.body);
+    assert_eq!(added.body, Value::Null);
+    assert_eq!(added.headers[header::ETAG], "W/\"2\"");
+    let read = send(&app, empty(request("GET", &guri, None))).await;
+    assert_eq!(read.body["members"][0]["value"], uid.as_str());
     let remove = format!(
         r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{{"op":"Remove","path":"members","value":[{{"value":"{uid}"}}]}}]}}"#
     );
-    let removed = send(&app, with_body(request("PATCH", &guri, Some("")), &remove)).await;
+    let removed = send(
+        &app,
+        with_body(
+            request("PATCH", &guri, Some("")).header("prefer", "return=representation"),
+            &remove,
+        ),
+    )
+    .await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
     assert!(removed.body.get("members").is_none(), "{}", removed.body);
+    let renamed = send(
+        &app,
+        with_body(
+            request("PATCH", &format!("{guri}?attributes=displayName"), Some("")),
+            r#"{"Operations":[{"op":"replace","path":"displayName","value":"Sales EMEA"}]}"#,
+        ),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(renamed.body["displayName"], "Sales EMEA");
 
     let unknown_member =
         r#"{"Operations":[{"op":"add","path":"members","value":[{"value":"nobody"}]}]}"#;

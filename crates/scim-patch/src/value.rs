@@ -71,7 +71,8 @@ impl Normalizer {
     /// names, in which `null` marks a sub-attribute to unassign; a scalar
     /// given for a complex attribute with a `value` sub-attribute reads as
     /// `{"value": scalar}` (Entra ID sends the enterprise `manager` as a
-    /// bare id).
+    /// bare id), and an array holding one object for a complex attribute
+    /// reads as that object (Entra ID also sends `manager` as `[{...}]`).
     pub(crate) fn single(
         &self,
         def: &AttributeDef,
@@ -81,6 +82,14 @@ impl Normalizer {
         let wrong = |expected: &str| Error::value(format!("`{path}` must be {expected}"));
         Ok(match (def.ty, value) {
             (_, Value::Null) => Value::Null,
+            (AttributeType::Complex, Value::Array(mut items))
+                if !def.multi_valued && items.len() == 1 && items[0].is_object() =>
+            {
+                match items.remove(0) {
+                    Value::Object(fields) => Value::Object(self.complex(def, fields, path)?),
+                    _ => return Err(wrong("a single value, not an array")),
+                }
+            }
             (_, Value::Array(_)) => return Err(wrong("a single value, not an array")),
             (AttributeType::Complex, Value::Object(fields)) => {
                 Value::Object(self.complex(def, fields, path)?)

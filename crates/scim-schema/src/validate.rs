@@ -399,6 +399,18 @@ impl Checker {
         path: &str,
     ) -> Result<Option<Value>, ValidationError> {
         if !def.multi_valued {
+            // Entra ID sends the enterprise `manager` as an array of one
+            // reference; one object in an array is that object.
+            let value = match value {
+                Value::Array(mut items)
+                    if def.ty == AttributeType::Complex
+                        && items.len() == 1
+                        && items[0].is_object() =>
+                {
+                    items.remove(0)
+                }
+                other => other,
+            };
             if value.is_array() {
                 return Err(ValidationError::value(
                     path,

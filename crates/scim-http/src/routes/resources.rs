@@ -397,9 +397,11 @@ pub(crate) async fn patch(
         .service(kind)
         .patch(tenant, &id, body, expected)
         .await?;
-    // RFC 7644 §3.5.2 allows 204; clients ask for it with RFC 7240's
-    // `Prefer: return=minimal`, and get the new ETag without a body.
-    if prefers_minimal(&headers) {
+    // RFC 7644 §3.5.2: 200 with the resource, or 204. Clients ask for 204
+    // with RFC 7240's `Prefer: return=minimal` and get the new ETag
+    // without a body; conformance tools and most clients expect 200.
+    let minimal = prefer(&headers) == Some(Prefer::Minimal);
+    if minimal {
         let mut response = StatusCode::NO_CONTENT.into_response();
         if let Ok(etag) = HeaderValue::from_str(&patched.etag()) {
             response.headers_mut().insert(header::ETAG, etag);
@@ -419,14 +421,32 @@ pub(crate) async fn patch(
     .map(IntoResponse::into_response)
 }
 
-/// Whether the client sent `Prefer: return=minimal` (RFC 7240 §4.2).
-fn prefers_minimal(headers: &HeaderMap) -> bool {
+/// The `return` preference of RFC 7240 §4.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prefer {
+    /// `return=minimal`: no body.
+    Minimal,
+    /// `return=representation`: the resource (the default).
+    Representation,
+}
+
+/// What the client's `Prefer` header asks to get back, if anything.
+fn prefer(headers: &HeaderMap) -> Option<Prefer> {
     headers
         .get_all("prefer")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|p| p.trim().eq_ignore_ascii_case("return=minimal"))
+        .find_map(|p| {
+            let p = p.trim();
+            if p.eq_ignore_ascii_case("return=minimal") {
+                Some(Prefer::Minimal)
+            } else if p.eq_ignore_ascii_case("return=representation") {
+                Some(Prefer::Representation)
+            } else {
+                None
+            }
+        })
 }
 
 /// `DELETE /{kind}/{id}`: 204, 404, or 412 when `If-Match` names another version.

@@ -177,6 +177,25 @@ fn entra_manager_as_a_bare_id() {
 }
 
 #[test]
+fn entra_manager_as_an_array_of_one_reference() {
+    // Microsoft's SCIM tutorial, Example 5: the unprefixed `manager` path,
+    // its value an array holding one reference.
+    let ops = json!([{
+        "op": "Add",
+        "path": "manager",
+        "value": [{"$ref": format!("../Users/{MANAGER_ID}"), "value": MANAGER_ID}]
+    }]);
+    let user = patched_user(&bare_user(), ops);
+    assert_eq!(user[ENTERPRISE]["manager"]["value"], MANAGER_ID);
+    // Two references for a single-valued attribute stay an error.
+    user_error(
+        &bare_user(),
+        json!([{"op": "Add", "path": "manager", "value": [{"value": "a"}, {"value": "b"}]}]),
+        ErrorKind::InvalidValue,
+    );
+}
+
+#[test]
 fn entra_manager_in_a_path_less_value() {
     let user = patched_user(
         &bare_user(),

@@ -342,3 +342,37 @@ fn groups_validate_members() {
     assert_eq!(out["members"][1], json!({"value": "u2"}));
     assert_eq!(out["schemas"], json!([urn::GROUP]));
 }
+
+#[test]
+fn one_object_in_an_array_reads_as_a_single_complex_value() {
+    let users = ResourceType::user().with_extension(crate::builtin::enterprise_user(), false);
+    let body = json!({
+        "userName": "a",
+        urn::ENTERPRISE_USER: {"manager": [{"value": "m-1"}]}
+    });
+    let out = users
+        .validate(body, Mode::Create, Strictness::Lenient)
+        .unwrap();
+    assert_eq!(
+        out[urn::ENTERPRISE_USER]["manager"],
+        json!({"value": "m-1"})
+    );
+    for bad in [json!([{"value": "a"}, {"value": "b"}]), json!(["m-1"])] {
+        let body = json!({"userName": "a", urn::ENTERPRISE_USER: {"manager": bad}});
+        assert!(
+            users
+                .validate(body, Mode::Create, Strictness::Lenient)
+                .is_err()
+        );
+    }
+    // Scalars stay strict: a name in an array is not a name.
+    assert!(
+        users
+            .validate(
+                json!({"userName": ["a"]}),
+                Mode::Create,
+                Strictness::Lenient
+            )
+            .is_err()
+    );
+}
