@@ -4,6 +4,7 @@
 
 mod backends;
 mod bulk;
+mod hostile;
 mod idp_entra;
 mod idp_okta;
 mod idp_others;

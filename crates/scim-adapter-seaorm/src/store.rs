@@ -133,6 +133,10 @@ impl SeaOrmStore {
     }
 }
 
+/// The most ids one statement binds: far below every engine's parameter
+/// limit, large enough that a group of 100,000 members takes 100 queries.
+const ID_CHUNK: usize = 1_000;
+
 /// The folded `displayName` stored for filtering, if it fits its column.
 fn display_key(attributes: &Map<String, Value>) -> Option<String> {
     let folded = attributes.get("displayName")?.as_str()?.to_lowercase();
@@ -280,40 +284,42 @@ async fn insert_members<C: ConnectionTrait>(
     if members.is_empty() {
         return Ok(());
     }
-    let mut wanted: Vec<&Member> = Vec::with_capacity(members.len());
-    for m in members {
-        if !wanted.iter().any(|w| w.id == m.id) {
-            wanted.push(m);
+    let mut seen = std::collections::HashSet::with_capacity(members.len());
+    let wanted: Vec<&Member> = members.iter().filter(|m| seen.insert(&m.id)).collect();
+    // In chunks: engines bound the parameters of one statement, and a
+    // PATCH may add tens of thousands of members at once.
+    for chunk in wanted.chunks(ID_CHUNK) {
+        let present: std::collections::HashSet<String> = member::Entity::find()
+            .select_only()
+            .column(member::Column::MemberId)
+            .filter(member::Column::GroupId.eq(group_id))
+            .filter(member::Column::MemberId.is_in(chunk.iter().map(|m| m.id.clone())))
+            .into_tuple()
+            .all(conn)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .collect();
+        let rows: Vec<member::ActiveModel> = chunk
+            .iter()
+            .filter(|m| !present.contains(&m.id))
+            .map(|m| member::ActiveModel {
+                id: NotSet,
+                tenant_id: Set(tenant.as_str().to_owned()),
+                group_id: Set(group_id.to_owned()),
+                member_id: Set(m.id.clone()),
+                member_type: Set(m.kind.as_str().to_owned()),
+                created_at: Set(at),
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
         }
+        member::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await
+            .map_err(backend)?;
     }
-    let present: Vec<String> = member::Entity::find()
-        .select_only()
-        .column(member::Column::MemberId)
-        .filter(member::Column::GroupId.eq(group_id))
-        .filter(member::Column::MemberId.is_in(wanted.iter().map(|m| m.id.clone())))
-        .into_tuple()
-        .all(conn)
-        .await
-        .map_err(backend)?;
-    let rows: Vec<member::ActiveModel> = wanted
-        .into_iter()
-        .filter(|m| !present.contains(&m.id))
-        .map(|m| member::ActiveModel {
-            id: NotSet,
-            tenant_id: Set(tenant.as_str().to_owned()),
-            group_id: Set(group_id.to_owned()),
-            member_id: Set(m.id.clone()),
-            member_type: Set(m.kind.as_str().to_owned()),
-            created_at: Set(at),
-        })
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    member::Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await
-        .map_err(backend)?;
     Ok(())
 }
 
@@ -381,12 +387,14 @@ async fn apply_member_changes<C: ConnectionTrait>(
             }
             MemberChange::Remove(ids) if ids.is_empty() => {}
             MemberChange::Remove(ids) => {
-                member::Entity::delete_many()
-                    .filter(member::Column::GroupId.eq(group_id))
-                    .filter(member::Column::MemberId.is_in(ids.iter().cloned()))
-                    .exec(conn)
-                    .await
-                    .map_err(backend)?;
+                for chunk in ids.chunks(ID_CHUNK) {
+                    member::Entity::delete_many()
+                        .filter(member::Column::GroupId.eq(group_id))
+                        .filter(member::Column::MemberId.is_in(chunk.iter().cloned()))
+                        .exec(conn)
+                        .await
+                        .map_err(backend)?;
+                }
             }
             MemberChange::RemoveAll => {
                 member::Entity::delete_many()
@@ -789,20 +797,22 @@ impl ResourceStore for SeaOrmStore {
 
     async fn existing(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Member>, StoreError> {
         let ids: Vec<&String> = ids.iter().filter(|id| storable(id)).collect();
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut rows: Vec<(String, String)> = Vec::new();
+        // Engines bound the parameters of one statement (SQLite: 32,766).
+        for chunk in ids.chunks(ID_CHUNK) {
+            let found: Vec<(String, String)> = resource::Entity::find()
+                .select_only()
+                .column(resource::Column::Id)
+                .column(resource::Column::ResourceType)
+                .filter(resource::Column::TenantId.eq(tenant.as_str()))
+                .filter(resource::Column::DeletedAt.is_null())
+                .filter(resource::Column::Id.is_in(chunk.iter().map(|id| (*id).clone())))
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(backend)?;
+            rows.extend(found);
         }
-        let rows: Vec<(String, String)> = resource::Entity::find()
-            .select_only()
-            .column(resource::Column::Id)
-            .column(resource::Column::ResourceType)
-            .filter(resource::Column::TenantId.eq(tenant.as_str()))
-            .filter(resource::Column::DeletedAt.is_null())
-            .filter(resource::Column::Id.is_in(ids.into_iter().cloned()))
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(backend)?;
         rows.into_iter()
             .map(|(id, kind)| {
                 Ok(Member {

@@ -219,7 +219,7 @@ impl BulkService {
         if members.is_empty() {
             return false;
         }
-        let mut rest = Vec::new();
+        let mut rest = HashSet::new();
         collect_references(&data, &mut rest);
         rest.iter().all(|r| run.resolved.contains_key(r))
     }
@@ -243,7 +243,12 @@ impl BulkService {
             .id
             .as_deref()
             .map(|id| substitute_str(id, &run.resolved));
-        let target = id.clone().map(|id| (kind, id));
+        // A POST has no target until it succeeds (RFC 7644 §3.7.3: no
+        // location for a failed POST), whatever its path says.
+        let target = id
+            .clone()
+            .filter(|_| parsed.method != Method::Post)
+            .map(|id| (kind, id));
         let mut data = op.data.clone();
         if let (Some(index), Some(body)) = (defer, data.as_mut()) {
             let members = take_pending_members(body, &run.resolved);
@@ -479,25 +484,23 @@ fn method_name(op: &BulkOperation) -> String {
 
 /// The bulkIds an operation refers to, in its path or its data.
 fn references(op: &BulkOperation) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = HashSet::new();
     for segment in op.path.split('/') {
         if let Some(id) = segment.strip_prefix(BULK_ID_PREFIX) {
-            out.push(id.to_owned());
+            out.insert(id.to_owned());
         }
     }
     if let Some(data) = &op.data {
         collect_references(data, &mut out);
     }
-    out
+    out.into_iter().collect()
 }
 
-fn collect_references(value: &Value, out: &mut Vec<String>) {
+fn collect_references(value: &Value, out: &mut HashSet<String>) {
     match value {
         Value::String(s) => {
-            if let Some(id) = s.strip_prefix(BULK_ID_PREFIX)
-                && !out.iter().any(|x| x == id)
-            {
-                out.push(id.to_owned());
+            if let Some(id) = s.strip_prefix(BULK_ID_PREFIX) {
+                out.insert(id.to_owned());
             }
         }
         Value::Array(items) => items.iter().for_each(|v| collect_references(v, out)),

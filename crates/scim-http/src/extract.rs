@@ -99,6 +99,29 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     }
 }
 
+/// The `{id}` (or `{name}`, `{uri}`) segment of a resource path. A segment
+/// that cannot be a stored identifier (not UTF-8 once percent-decoded)
+/// names nothing: 404 with a SCIM Error, like any unknown id.
+#[derive(Debug)]
+pub(crate) struct IdPath(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(id)| IdPath(id))
+            .map_err(|rejection| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    None,
+                    format!("no resource at this path: {}", rejection.body_text()),
+                )
+            })
+    }
+}
+
 /// The caller, as resolved by the authentication layer.
 #[derive(Debug, Clone)]
 pub(crate) struct Authenticated(pub(crate) Principal);

@@ -1358,3 +1358,61 @@ async fn service_provider_config_advertises_both_paging_methods() {
 
 mod bulk;
 mod root_search;
+
+#[tokio::test]
+async fn preconditions_read_tag_lists_and_if_none_match() {
+    let app = app().await;
+    let created = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users", Some("")), BJENSEN),
+    )
+    .await;
+    let uri = format!("/scim/v2/Users/{}", created.body["id"].as_str().unwrap());
+    let put = |header: &'static str, value: &'static str| {
+        with_body(
+            request("PUT", &uri, Some("")).header(header, value),
+            BJENSEN,
+        )
+    };
+    // A list naming the current version matches (RFC 9110 §13.1.1).
+    let reply = send(&app, put("if-match", r#"W/"7", W/"1""#)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = send(&app, put("if-match", r#"W/"7", W/"8""#)).await;
+    assert_scim_error(&reply, StatusCode::PRECONDITION_FAILED, None);
+    // If-None-Match on a write fails when it names the current version.
+    let reply = send(&app, put("if-none-match", "*")).await;
+    assert_scim_error(&reply, StatusCode::PRECONDITION_FAILED, None);
+    let reply = send(&app, put("if-none-match", r#"W/"1""#)).await;
+    assert_scim_error(&reply, StatusCode::PRECONDITION_FAILED, None);
+    let reply = send(&app, put("if-none-match", r#"W/"9""#)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // An unknown id is 404 before any precondition.
+    let reply = send(
+        &app,
+        empty(request("DELETE", "/scim/v2/Users/nobody", None).header("if-match", "garbage")),
+    )
+    .await;
+    assert_scim_error(&reply, StatusCode::NOT_FOUND, None);
+    // An id that cannot exist (not UTF-8) is 404 with a SCIM Error too.
+    let reply = send(&app, empty(request("GET", "/scim/v2/Users/%FF%FE", None))).await;
+    assert_scim_error(&reply, StatusCode::NOT_FOUND, None);
+}
+
+#[tokio::test]
+async fn searches_need_an_object_and_discovery_refuses_filters() {
+    let app = app().await;
+    let reply = send(
+        &app,
+        with_body(request("POST", "/scim/v2/Users/.search", Some("")), "[]"),
+    )
+    .await;
+    assert_scim_error(&reply, StatusCode::BAD_REQUEST, Some("invalidSyntax"));
+    for path in [
+        "/scim/v2/ServiceProviderConfig?filter=patch.supported%20eq%20true",
+        "/scim/v2/Schemas?filter=id%20pr",
+        "/scim/v2/ResourceTypes?filter=name%20eq%20%22User%22",
+    ] {
+        let reply = send(&app, empty(request("GET", path, None))).await;
+        assert_scim_error(&reply, StatusCode::FORBIDDEN, None);
+    }
+}

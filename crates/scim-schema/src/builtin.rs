@@ -210,7 +210,11 @@ pub fn group() -> SchemaDef {
         name: "Group".to_owned(),
         description: "Group".to_owned(),
         attributes: vec![
-            s("displayName").describe("A human-readable name for the Group."),
+            // RFC 7643 §4.2 calls it REQUIRED (its §8.7.1 listing says
+            // otherwise; the text wins, and every identity provider sends it).
+            s("displayName")
+                .required()
+                .describe("A human-readable name for the Group."),
             c(
                 "members",
                 vec![

@@ -308,7 +308,13 @@ fn require(
         .iter()
         .filter(|a| a.required && a.mutability != Mutability::ReadOnly)
     {
-        if !attrs.contains_key(&def.name) {
+        // A blank string names nothing: a required name must say something.
+        let given = match attrs.get(&def.name) {
+            None => false,
+            Some(Value::String(s)) => !s.trim().is_empty(),
+            Some(_) => true,
+        };
+        if !given {
             let path = qualified(prefix, &def.name);
             return Err(ValidationError::value(&path, format!("{path} is required")));
         }

@@ -258,6 +258,8 @@ async fn malformed_operations_fail_alone() {
         ]
     );
     assert_eq!(outcomes[0].method, "GET");
+    // A failed POST reports no location, whatever its path names.
+    assert_eq!(outcomes[2].target, None);
 }
 
 #[tokio::test]

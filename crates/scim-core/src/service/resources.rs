@@ -444,12 +444,34 @@ impl ResourceService {
         body: Value,
         expected_version: Option<u64>,
     ) -> Result<StoredResource, Error> {
+        if !body.is_object() {
+            return Err(Error::new(
+                ErrorKind::InvalidSyntax,
+                "the body is not a PatchOp: a JSON object is required",
+            ));
+        }
+        let body_names_schemas = body.get("schemas").is_some();
         let request: scim_schema::PatchOp = serde_json::from_value(body).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidSyntax,
                 format!("the body is not a PatchOp: {e}"),
             )
         })?;
+        // Clients that omit `schemas` are served; one that names another
+        // message, or none, sent the wrong body.
+        let names_patch_op = request
+            .schemas
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(scim_schema::urn::PATCH_OP));
+        if body_names_schemas && !names_patch_op {
+            return Err(Error::new(
+                ErrorKind::InvalidSyntax,
+                format!(
+                    "a PATCH body's schemas must include {}",
+                    scim_schema::urn::PATCH_OP
+                ),
+            ));
+        }
         let strictness = self.policies(tenant).await?.strictness;
         let options = scim_patch::Options::new()
             .with_extract_members(self.kind == ResourceKind::Group)
@@ -698,9 +720,10 @@ impl ResourceService {
             return Ok(None);
         };
         let mut ids: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for item in value.as_array().into_iter().flatten() {
             match item.get("value").and_then(Value::as_str) {
-                Some(id) if !ids.iter().any(|x| x == id) => ids.push(id.to_owned()),
+                Some(id) if seen.insert(id) => ids.push(id.to_owned()),
                 Some(_) => {}
                 None => {
                     return Err(Error::invalid_value(

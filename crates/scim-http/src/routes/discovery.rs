@@ -1,6 +1,8 @@
 //! Discovery endpoints (RFC 7644 §4).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::{IdPath, QueryParams};
 use axum::http::{HeaderMap, StatusCode};
 use scim_schema::{ListResponse, ServiceProviderConfig, urn};
 use serde_json::{Value, json};
@@ -13,7 +15,9 @@ use crate::response::{ScimResponse, base_url};
 pub(crate) async fn service_provider_config(
     State(state): State<AppState>,
     headers: HeaderMap,
+    params: QueryParams,
 ) -> Result<ScimResponse, ApiError> {
+    refuse_filter(&params)?;
     let mut config = ServiceProviderConfig::minimal(state.config.max_results);
     config.etag.supported = true;
     config.filter.supported = true;
@@ -109,7 +113,9 @@ fn list(resources: Vec<Value>) -> Result<ScimResponse, ApiError> {
 pub(crate) async fn resource_type_list(
     State(state): State<AppState>,
     headers: HeaderMap,
+    params: QueryParams,
 ) -> Result<ScimResponse, ApiError> {
+    refuse_filter(&params)?;
     let docs = resource_types(&state)
         .into_iter()
         .map(|rt| resource_type_document(&state, &headers, rt))
@@ -121,8 +127,10 @@ pub(crate) async fn resource_type_list(
 pub(crate) async fn resource_type_one(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(name): Path<String>,
+    params: QueryParams,
+    IdPath(name): IdPath,
 ) -> Result<ScimResponse, ApiError> {
+    refuse_filter(&params)?;
     let rt = resource_types(&state)
         .into_iter()
         .find(|rt| rt.name.eq_ignore_ascii_case(&name))
@@ -164,7 +172,9 @@ static SERVICE_PROVIDER_SCHEMAS: std::sync::LazyLock<[scim_schema::SchemaDef; 3]
 pub(crate) async fn schema_list(
     State(state): State<AppState>,
     headers: HeaderMap,
+    params: QueryParams,
 ) -> Result<ScimResponse, ApiError> {
+    refuse_filter(&params)?;
     let docs = schemas(&state)
         .into_iter()
         .map(|s| schema_document(&state, &headers, s))
@@ -176,13 +186,28 @@ pub(crate) async fn schema_list(
 pub(crate) async fn schema_one(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(uri): Path<String>,
+    params: QueryParams,
+    IdPath(uri): IdPath,
 ) -> Result<ScimResponse, ApiError> {
+    refuse_filter(&params)?;
     let schema = schemas(&state)
         .into_iter()
         .find(|s| s.id.eq_ignore_ascii_case(&uri))
         .ok_or_else(|| not_found("schema", &uri))?;
     Ok(ScimResponse::ok(schema_document(&state, &headers, schema)?))
+}
+
+/// Discovery documents cannot be filtered: RFC 7644 §4 asks for 403 so
+/// that a client never takes an unfiltered answer for a filtered one.
+fn refuse_filter(params: &QueryParams) -> Result<(), ApiError> {
+    match params.get("filter") {
+        Some(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            None,
+            "discovery endpoints cannot be filtered",
+        )),
+        None => Ok(()),
+    }
 }
 
 fn not_found(what: &str, name: &str) -> ApiError {

@@ -4,7 +4,7 @@
 //! which through an `Extension<ResourceKind>`.
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim_core::{ListRequest, ResourceKind, ResourceService, StoredResource, TenantId, parse_etag};
@@ -12,7 +12,7 @@ use scim_schema::{ListResponse, Projection, SearchRequest};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, QueryParams, ScimJson};
+use crate::extract::{Authenticated, IdPath, QueryParams, ScimJson};
 use crate::response::{ScimResponse, base_url};
 
 fn location(state: &AppState, headers: &HeaderMap, kind: ResourceKind, id: &str) -> String {
@@ -108,8 +108,7 @@ pub(crate) async fn search(
     headers: HeaderMap,
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
-    let request: SearchRequest = serde_json::from_value(body)
-        .map_err(|e| ApiError::invalid_syntax(format!("the body is not a SearchRequest: {e}")))?;
+    let request = search_request(body)?;
     let join = |list: &[String]| (!list.is_empty()).then(|| list.join(","));
     let query = ListQuery {
         filter: request.filter,
@@ -140,8 +139,7 @@ pub(crate) async fn search_all(
     headers: HeaderMap,
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
-    let request: SearchRequest = serde_json::from_value(body)
-        .map_err(|e| ApiError::invalid_syntax(format!("the body is not a SearchRequest: {e}")))?;
+    let request = search_request(body)?;
     let refuse = |what: &str| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -227,6 +225,18 @@ pub(crate) async fn search_all(
         ))
     })?;
     Ok(ScimResponse::ok(body))
+}
+
+/// A SearchRequest body (RFC 7644 §3.4.3): a JSON object. serde would
+/// also read a struct from an array; a client that sends one is confused.
+fn search_request(body: serde_json::Value) -> Result<SearchRequest, ApiError> {
+    if !body.is_object() {
+        return Err(ApiError::invalid_syntax(
+            "the body is not a SearchRequest: a JSON object is required",
+        ));
+    }
+    serde_json::from_value(body)
+        .map_err(|e| ApiError::invalid_syntax(format!("the body is not a SearchRequest: {e}")))
 }
 
 /// `startIndex` and `count` as RFC 7644 §3.4.2.4 reads them: a start below
@@ -326,7 +336,7 @@ pub(crate) async fn get(
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
     params: QueryParams,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
     let tenant = &principal.tenant_id;
     let found = state.service(kind).get(tenant, &id).await?;
@@ -358,10 +368,10 @@ pub(crate) async fn replace(
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
     params: QueryParams,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
-    let expected = expected_version(&headers)?;
+    let expected = preconditions(&state, kind, &principal.tenant_id, &headers, &id).await?;
     let tenant = &principal.tenant_id;
     let replaced = state
         .service(kind)
@@ -388,10 +398,10 @@ pub(crate) async fn patch(
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
     params: QueryParams,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ScimJson(body): ScimJson,
 ) -> Result<Response, ApiError> {
-    let expected = expected_version(&headers)?;
+    let expected = preconditions(&state, kind, &principal.tenant_id, &headers, &id).await?;
     let tenant = &principal.tenant_id;
     let patched = state
         .service(kind)
@@ -455,9 +465,9 @@ pub(crate) async fn delete(
     Extension(kind): Extension<ResourceKind>,
     Authenticated(principal): Authenticated,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
-    let expected = expected_version(&headers)?;
+    let expected = preconditions(&state, kind, &principal.tenant_id, &headers, &id).await?;
     state
         .service(kind)
         .delete(&principal.tenant_id, &id, expected)
@@ -481,21 +491,56 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         .any(|tag| tag == "*" || (current.is_some() && parse_etag(tag) == current))
 }
 
-/// The version an `If-Match` header demands. `*` and no header demand
-/// none; a tag this server never issued can never match.
-fn expected_version(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
+/// The version a write must find, from `If-Match` and `If-None-Match`
+/// (RFC 9110 §13.1.1-2).
+///
+/// The common case, one `If-Match` tag this server issued, needs no read:
+/// the store checks it atomically with the write. Anything else (a list
+/// of tags, a tag never issued, `If-None-Match`) is decided against the
+/// current version, after the resource is found (404 before 412).
+async fn preconditions(
+    state: &AppState,
+    kind: ResourceKind,
+    tenant: &TenantId,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<Option<u64>, ApiError> {
+    let text = |name| {
+        headers
+            .get(name)
+            .map(|v: &HeaderValue| v.to_str().unwrap_or_default().trim().to_owned())
     };
-    let value = value.to_str().unwrap_or_default().trim();
-    if value == "*" {
-        return Ok(None);
+    let if_match = text(header::IF_MATCH);
+    let if_none_match = text(header::IF_NONE_MATCH);
+    match (&if_match, &if_none_match) {
+        (None, None) => return Ok(None),
+        (Some(tag), None) if tag == "*" => return Ok(None),
+        (Some(tag), None) => {
+            if let Some(version) = parse_etag(tag) {
+                return Ok(Some(version));
+            }
+        }
+        _ => {}
     }
-    parse_etag(value).map(Some).ok_or_else(|| {
+    let current = state.service(kind).get(tenant, id).await?.version;
+    let names_current = |list: &str| {
+        list.split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || parse_etag(tag) == Some(current))
+    };
+    let failed = || {
         ApiError::new(
             StatusCode::PRECONDITION_FAILED,
             None,
-            "If-Match does not name a current version of this resource",
+            "the resource's current version does not satisfy If-Match or If-None-Match",
         )
-    })
+    };
+    if if_none_match.as_deref().is_some_and(names_current) {
+        return Err(failed());
+    }
+    match if_match {
+        None => Ok(None),
+        Some(list) if names_current(&list) => Ok(Some(current)),
+        Some(_) => Err(failed()),
+    }
 }

@@ -755,3 +755,29 @@ async fn index_requests_get_no_cursor() {
     assert_eq!(listing.total_results, 3);
     assert_eq!(listing.next_cursor, None);
 }
+
+#[tokio::test]
+async fn a_patch_naming_another_message_is_refused() {
+    let svc = users(Arc::default());
+    let t = tenant("t");
+    let created = svc.create(&t, json!({"userName": "pat"})).await.unwrap();
+    for body in [
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+               "Operations": [{"op": "replace", "path": "active", "value": false}]}),
+        json!([{"op": "replace", "path": "active", "value": false}]),
+    ] {
+        let err = svc.patch(&t, &created.id, body, None).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSyntax);
+    }
+    // Without schemas the operations are served, as many clients send them.
+    let patched = svc
+        .patch(
+            &t,
+            &created.id,
+            json!({"Operations": [{"op": "replace", "path": "active", "value": false}]}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.attributes["active"], false);
+}
