@@ -565,13 +565,13 @@ fn comparison(t: Target, op: CompareOp, value: &CompValue) -> Option<SimpleExpr>
             Some(match op {
                 CompareOp::Eq => column.eq(s),
                 CompareOp::Ne => column.ne(s),
-                // Pattern matching only on the folded column, whose values
-                // are lowercase on every engine, whatever LIKE's case rules.
-                CompareOp::Co if t == Target::UserName => {
-                    like(column, &format!("%{}%", escape(&s)))
-                }
-                CompareOp::Sw if t == Target::UserName => like(column, &format!("{}%", escape(&s))),
-                CompareOp::Ew if t == Target::UserName => like(column, &format!("%{}", escape(&s))),
+                // Pattern matching only on the folded columns (userName,
+                // displayName), whose values are lowercase on every engine,
+                // whatever LIKE's case rules. caseExact columns would need
+                // each engine's case-sensitive matching: 501 for now.
+                CompareOp::Co if folded => like(column, &format!("%{}%", escape(&s))),
+                CompareOp::Sw if folded => like(column, &format!("{}%", escape(&s))),
+                CompareOp::Ew if folded => like(column, &format!("%{}", escape(&s))),
                 _ => return None,
             })
         }
