@@ -65,9 +65,90 @@ impl<S: Send + Sync> FromRequest<S> for ScimJson {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::invalid_syntax("the request body is empty"));
         }
-        serde_json::from_slice(&bytes).map(ScimJson).map_err(|e| {
-            ApiError::invalid_syntax(format!("the request body is not valid JSON: {e}"))
-        })
+        serde_json::from_slice::<Unambiguous>(&bytes)
+            .map(|Unambiguous(value)| ScimJson(value))
+            .map_err(|e| {
+                ApiError::invalid_syntax(format!("the request body is not valid JSON: {e}"))
+            })
+    }
+}
+
+/// A JSON value in which no object names a member twice.
+///
+/// RFC 8259 §4 leaves a repeated name's meaning to the parser (serde_json
+/// keeps the last); `{"userName": "a", "userName": "b"}` is a client bug,
+/// refused rather than guessed at.
+struct Unambiguous(Value);
+
+impl<'de> serde::Deserialize<'de> for Unambiguous {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(UnambiguousVisitor)
+            .map(Unambiguous)
+    }
+}
+
+struct UnambiguousVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UnambiguousVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Unambiguous(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Unambiguous(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "the member {key:?} is given twice"
+                )));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -142,6 +223,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
 #[cfg(test)]
 mod tests {
     use super::is_json;
+
+    #[test]
+    fn repeated_member_names_are_refused_at_any_depth() {
+        let parse = |text: &str| serde_json::from_str::<super::Unambiguous>(text).map(|u| u.0);
+        assert_eq!(
+            parse(r#"{"a": [1, {"b": null}], "c": 1.5}"#).unwrap(),
+            serde_json::json!({"a": [1, {"b": null}], "c": 1.5})
+        );
+        for bad in [
+            r#"{"userName": "a", "userName": "b"}"#,
+            r#"{"Operations": [{"op": "add", "op": "remove"}]}"#,
+        ] {
+            let err = parse(bad).unwrap_err().to_string();
+            assert!(err.contains("given twice"), "{bad}: {err}");
+        }
+        // Names differing in case are distinct JSON; the schema layer
+        // decides about them.
+        assert!(parse(r#"{"userName": "a", "USERNAME": "b"}"#).is_ok());
+    }
 
     #[test]
     fn json_media_types_are_recognised_with_parameters_and_any_case() {
