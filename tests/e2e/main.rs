@@ -12,4 +12,5 @@ mod idp_support;
 mod ops;
 mod paging;
 mod protocol;
+mod secrets;
 mod skeleton;
