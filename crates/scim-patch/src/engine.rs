@@ -878,6 +878,17 @@ fn check_mutability(
         _ if def.required && new.is_none() => Err(Error::mutability(format!(
             "`{label}` is required and cannot be removed"
         ))),
+        // A blank string names nothing: validation refuses it for a
+        // required attribute, so PATCH does too.
+        _ if def.required
+            && new
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.trim().is_empty()) =>
+        {
+            Err(Error::value(format!(
+                "`{label}` is required and cannot be blank"
+            )))
+        }
         _ => Ok(()),
     }
 }

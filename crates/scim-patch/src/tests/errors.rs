@@ -462,3 +462,15 @@ fn every_error_kind_maps_to_its_scim_type() {
         assert_eq!(kind.scim_type(), ty);
     }
 }
+
+#[test]
+fn a_required_attribute_cannot_be_set_blank() {
+    for value in ["", "   "] {
+        let err = user_error(
+            &user(),
+            json!([{"op": "replace", "path": "userName", "value": value}]),
+            ErrorKind::InvalidValue,
+        );
+        assert!(err.to_string().contains("cannot be blank"), "{err}");
+    }
+}
