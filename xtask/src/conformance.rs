@@ -19,13 +19,14 @@
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+
+use crate::process::{cargo, exe, free_port, probe, run_checked, source_version, target_dir};
 
 /// Where the SCIM endpoints of the server live.
 const BASE_PATH: &str = "/scim/v2";
@@ -295,56 +296,6 @@ fn parse_args(args: &[String]) -> Result<Vec<Tool>, String> {
     }
 }
 
-/// The cargo target directory in use (it honours `CARGO_TARGET_DIR` and
-/// `build.target-dir`), as `cargo metadata` reports it.
-fn target_dir(root: &Path) -> Result<PathBuf, String> {
-    let output = cargo()
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    let metadata: Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("cargo metadata printed invalid JSON: {e}"))?;
-    metadata["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata names no target_directory".to_owned())
-}
-
-/// A cargo command without the variables `cargo run` set for this task:
-/// build scripts watch some of them (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`),
-/// and their values here would rebuild those dependencies on every run.
-fn cargo() -> Command {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    for (name, _) in std::env::vars_os() {
-        let name_str = name.to_string_lossy();
-        if [
-            "CARGO_PKG_",
-            "CARGO_MANIFEST_",
-            "CARGO_CRATE_",
-            "CARGO_BIN_",
-            "CARGO_PRIMARY_PACKAGE",
-        ]
-        .iter()
-        .any(|prefix| name_str.starts_with(prefix))
-        {
-            command.env_remove(&name);
-        }
-    }
-    command
-}
-
-/// A program's file name on this platform.
-fn exe(name: &str) -> String {
-    format!("{name}{}", std::env::consts::EXE_SUFFIX)
-}
-
 /// Creates the virtual environment at `venv` if needed and installs the
 /// pinned tools into it unless that was already done for the same
 /// requirements; returns the folder of its programs.
@@ -408,17 +359,6 @@ fn check_python(python: &str) -> Result<(), String> {
 fn parse_version(text: &str) -> Option<(u32, u32)> {
     let (major, minor) = text.split_once('.')?;
     Some((major.parse().ok()?, minor.parse().ok()?))
-}
-
-fn run_checked(command: &mut Command, what: &str) -> Result<(), String> {
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot {what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("could not {what} ({status})"))
-    }
 }
 
 /// Builds the server binary (debug profile) and returns its path.
@@ -529,43 +469,6 @@ impl Drop for RunningServer {
         // Best effort: the folder is in the temporary directory anyway.
         let _ = fs::remove_dir_all(&self.data_dir);
     }
-}
-
-/// A loopback address with a port nobody listens on right now.
-fn free_port() -> Result<SocketAddr, String> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|e| format!("cannot find a free loopback port: {e}"))?;
-    listener
-        .local_addr()
-        .map_err(|e| format!("cannot read the free port: {e}"))
-}
-
-/// The status code of `GET path` on `addr`, or `None` if it did not answer.
-fn probe(addr: SocketAddr, path: &str) -> Option<u16> {
-    let timeout = Duration::from_secs(2);
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).ok()?;
-    stream.set_read_timeout(Some(timeout)).ok()?;
-    stream.set_write_timeout(Some(timeout)).ok()?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut head = [0u8; 64];
-    let mut len = 0;
-    while len < head.len() {
-        match stream.read(&mut head[len..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => len += n,
-        }
-    }
-    parse_status_line(&String::from_utf8_lossy(&head[..len]))
-}
-
-/// The status code of an HTTP/1.x response that starts with `head`.
-fn parse_status_line(head: &str) -> Option<u16> {
-    let mut parts = head.split(' ');
-    if !parts.next()?.starts_with("HTTP/1.") {
-        return None;
-    }
-    parts.next()?.parse().ok()
 }
 
 /// Runs one tool, keeps its output in `out_dir` and reads its checks.
@@ -748,21 +651,6 @@ fn parse_scim_sanity(stdout: &str) -> Result<Vec<Check>, String> {
         });
     }
     Ok(checks)
-}
-
-/// The commit the workspace is at, as `git describe --always --dirty` says,
-/// or `unknown` outside a git checkout.
-fn source_version(root: &Path) -> String {
-    Command::new("git")
-        .args(["describe", "--always", "--dirty"])
-        .current_dir(root)
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| "unknown".to_owned(), |v| format!("commit `{v}`"))
 }
 
 /// The `name==version` pins of the requirements file.
@@ -991,9 +879,7 @@ mod tests {
     }
 
     #[test]
-    fn status_lines_and_versions_are_parsed() {
-        assert_eq!(parse_status_line("HTTP/1.1 200 OK\r\n"), Some(200));
-        assert_eq!(parse_status_line("SSH-2.0"), None);
+    fn versions_are_parsed() {
         assert_eq!(parse_version("3.11"), Some((3, 11)));
         assert_eq!(parse_version("3"), None);
     }

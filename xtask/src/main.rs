@@ -5,8 +5,13 @@
 //! - `cargo xtask tidy`: the architecture and hygiene checks alone.
 //! - `cargo xtask conformance`: public SCIM conformance tools run against
 //!   the real server, with a report (see `docs/conformance.md`).
+//! - `cargo xtask bench`: a side-by-side benchmark of the server, a bare
+//!   HTTP ceiling and (with `--peers`) other SCIM servers (see
+//!   `BENCHMARKS.md`).
 
+mod bench;
 mod conformance;
+mod process;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +23,9 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("tidy") => run_tidy(),
         Some("conformance") => conformance::run(&workspace_root(), &args[1..]),
+        Some("bench") => bench::run(&workspace_root(), &args[1..]),
+        // Started by `bench` itself; not in the usage text.
+        Some(bench::CEILING_SUBCOMMAND) => bench::serve_ceiling(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{}", usage());
             Ok(())
@@ -42,7 +50,7 @@ tasks:
 
 /// The usage text of every task.
 fn usage() -> String {
-    format!("{USAGE}\n{}", conformance::USAGE)
+    format!("{USAGE}\n{}\n{}", conformance::USAGE, bench::USAGE)
 }
 
 fn ci() -> Result<(), String> {
