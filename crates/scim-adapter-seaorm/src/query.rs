@@ -368,37 +368,58 @@ fn present(scope: Option<Scope<'_>>, key: &str, def: &AttributeDef) -> SimpleExp
 }
 
 /// The leaf row that can name the element of a value filter through the
-/// lookup index: the first `sub eq "text"` the filter requires (at the top
-/// of its `and`s). `None` when it requires none; the element is then found
-/// by its path prefix.
+/// lookup index: one `sub eq "text"` the filter requires (at the top of
+/// its `and`s), preferring `value` and avoiding `type`, whose few values
+/// (`work`, `home`) would name most elements of the tenant. `None` when it
+/// requires none; the element is then found by its path prefix.
 fn driving_leaf(filter: &Filter, key: &str, parent: &AttributeDef) -> Option<Condition> {
+    let mut candidates = Vec::new();
+    equalities(filter, &mut candidates);
+    let rank = |name: &str| match name.to_ascii_lowercase().as_str() {
+        "value" => 0,
+        "type" => 2,
+        _ => 1,
+    };
+    candidates.sort_by_key(|(name, _)| rank(name));
+    candidates.into_iter().find_map(|(name, s)| {
+        let sub = parent.sub_attribute(name)?;
+        if !matches!(
+            sub.ty,
+            AttributeType::String | AttributeType::Reference | AttributeType::Binary
+        ) || !crate::store::storable(s)
+        {
+            return None;
+        }
+        let (column, text) = if sub.case_exact {
+            (value::Column::TextExact, s.to_owned())
+        } else {
+            (value::Column::TextFolded, s.to_lowercase())
+        };
+        let row = |c: value::Column| Expr::col((Alias::new(ELEMENT), c));
+        Some(
+            Condition::all()
+                .add(row(value::Column::Path).eq(format!("{key}.{}", sub.name.to_lowercase())))
+                .add(row(column).eq(text)),
+        )
+    })
+}
+
+/// The `sub eq "text"` comparisons a filter requires: those at the top of
+/// its `and`s.
+fn equalities<'f>(filter: &'f Filter, out: &mut Vec<(&'f str, &'f str)>) {
     match filter {
-        Filter::And(a, b) => driving_leaf(a, key, parent).or_else(|| driving_leaf(b, key, parent)),
+        Filter::And(a, b) => {
+            equalities(a, out);
+            equalities(b, out);
+        }
         Filter::Compare {
             path,
             op: CompareOp::Eq,
             value: CompValue::String(s),
-        } if path.schema.is_none() && path.sub_attr.is_none() && crate::store::storable(s) => {
-            let sub = parent.sub_attribute(&path.name)?;
-            if !matches!(
-                sub.ty,
-                AttributeType::String | AttributeType::Reference | AttributeType::Binary
-            ) {
-                return None;
-            }
-            let (column, text) = if sub.case_exact {
-                (value::Column::TextExact, s.clone())
-            } else {
-                (value::Column::TextFolded, s.to_lowercase())
-            };
-            let row = |c: value::Column| Expr::col((Alias::new(ELEMENT), c));
-            Some(
-                Condition::all()
-                    .add(row(value::Column::Path).eq(format!("{key}.{}", sub.name.to_lowercase())))
-                    .add(row(column).eq(text)),
-            )
+        } if path.schema.is_none() && path.sub_attr.is_none() => {
+            out.push((path.name.as_str(), s.as_str()));
         }
-        _ => None,
+        _ => {}
     }
 }
 

@@ -12,6 +12,7 @@ mod m0006_values;
 mod m0007_created_order;
 mod m0008_credential_expiry;
 mod m0009_value_lookup;
+mod m0010_live_order;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_created_order::Migration),
             Box::new(m0008_credential_expiry::Migration),
             Box::new(m0009_value_lookup::Migration),
+            Box::new(m0010_live_order::Migration),
         ]
     }
 }
