@@ -30,3 +30,8 @@ mod store;
 
 pub use migration::Migrator;
 pub use store::{SeaOrmStore, StoreOptions};
+
+/// The examples of `README.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
