@@ -22,11 +22,13 @@ use std::fs::{self, File};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::process::{cargo, exe, free_port, probe, run_checked, source_version, target_dir};
+use crate::process::{
+    built, cargo, exe, free_port, probe, run_checked, run_token, source_version, target_dir,
+};
 
 /// Where the SCIM endpoints of the server live.
 const BASE_PATH: &str = "/scim/v2";
@@ -237,7 +239,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
         fs::remove_dir_all(&data_dir)
             .map_err(|e| format!("cannot clear {}: {e}", data_dir.display()))?;
     }
-    let token = token();
+    let token = run_token("conformance");
     let running = RunningServer::start(&server, &data_dir, &token, &out_dir.join("server.log"))?;
     let base_url = format!("http://{}{BASE_PATH}", running.addr);
     eprintln!("xtask: conformance: server at {base_url}");
@@ -371,20 +373,7 @@ fn build_server(root: &Path, target: &Path) -> Result<PathBuf, String> {
         "build scim-server",
     )?;
     let binary = target.join("debug").join(exe("scim-server"));
-    if binary.exists() {
-        Ok(binary)
-    } else {
-        Err(format!("the build left no {}", binary.display()))
-    }
-}
-
-/// A bearer token for this run only.
-fn token() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("scim_conformance_{:x}{:x}", std::process::id(), nanos)
+    built(binary)
 }
 
 /// The server process; stopped, and its data folder deleted, when dropped.

@@ -74,6 +74,25 @@ pub(crate) fn run_checked(command: &mut Command, what: &str) -> Result<(), Strin
 }
 
 /// A loopback address with a port nobody listens on right now.
+/// A bearer token for one run of `task`: never reused, never a secret
+/// worth keeping (the server it opens lives as long as the run).
+pub(crate) fn run_token(task: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("scim_{task}_{:x}{:x}", std::process::id(), nanos)
+}
+
+/// `binary`, if the build that should have made it did.
+pub(crate) fn built(binary: PathBuf) -> Result<PathBuf, String> {
+    if binary.exists() {
+        Ok(binary)
+    } else {
+        Err(format!("the build left no {}", binary.display()))
+    }
+}
+
 pub(crate) fn free_port() -> Result<SocketAddr, String> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .map_err(|e| format!("cannot find a free loopback port: {e}"))?;

@@ -38,7 +38,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub(crate) use args::USAGE;
 pub(crate) use ceiling::{SUBCOMMAND as CEILING_SUBCOMMAND, serve as serve_ceiling};
@@ -51,7 +50,7 @@ use report::{Report, Role, TargetReport, WorkloadResult};
 use targets::Store;
 use workloads::{SeedUser, Target};
 
-use crate::process::{cargo, exe, run_checked, source_version, target_dir};
+use crate::process::{built, cargo, exe, run_checked, run_token, source_version, target_dir};
 
 /// Runs the task with the arguments after `bench`.
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
@@ -65,7 +64,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     fs::create_dir_all(&out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
 
-    let token = token();
+    let token = run_token("bench");
     let ticks = procfs::clock_ticks_per_second();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -378,20 +377,7 @@ fn build_server(root: &Path, target: &Path, profile: Profile) -> Result<PathBuf,
     );
     run_checked(&mut command, "build scim-server")?;
     let binary = target.join(profile.dir()).join(exe("scim-server"));
-    if binary.exists() {
-        Ok(binary)
-    } else {
-        Err(format!("the build left no {}", binary.display()))
-    }
-}
-
-/// A bearer token for this run only.
-fn token() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("scim_bench_{:x}{:x}", std::process::id(), nanos)
+    built(binary)
 }
 
 /// The current time in UTC, as `date` prints it.
@@ -420,9 +406,9 @@ mod tests {
 
     #[test]
     fn tokens_differ_between_runs() {
-        let a = token();
+        let a = run_token("bench");
         std::thread::sleep(std::time::Duration::from_millis(1));
-        assert_ne!(a, token());
+        assert_ne!(a, run_token("bench"));
         assert!(a.starts_with("scim_bench_"));
     }
 }

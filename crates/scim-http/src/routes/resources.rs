@@ -218,7 +218,12 @@ pub(crate) async fn search_all(
         skip = 0;
     }
     let list = ListResponse::new(resources, totals.iter().sum(), start_index);
-    let body = serde_json::to_value(&list).map_err(|e| {
+    list_response(&list)
+}
+
+/// A ListResponse as a 200 response.
+fn list_response(list: &ListResponse<serde_json::Value>) -> Result<ScimResponse, ApiError> {
+    let body = serde_json::to_value(list).map_err(|e| {
         ApiError::from(scim_core::Error::new(
             scim_core::ErrorKind::Internal,
             format!("cannot serialise a list response: {e}"),
@@ -304,13 +309,7 @@ async fn respond_list(
         Some(_) => ListResponse::by_cursor(resources, listing.total_results, listing.next_cursor),
         None => ListResponse::new(resources, listing.total_results, start_index),
     };
-    let body = serde_json::to_value(&list).map_err(|e| {
-        ApiError::from(scim_core::Error::new(
-            scim_core::ErrorKind::Internal,
-            format!("cannot serialise a list response: {e}"),
-        ))
-    })?;
-    Ok(ScimResponse::ok(body))
+    list_response(&list)
 }
 
 /// An integer query parameter; anything else is 400 `invalidValue`.
