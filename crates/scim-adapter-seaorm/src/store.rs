@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use scim_core::ports::{ResourceStore, StoreError, TenantStore};
 use scim_core::{
-    Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, Member, MemberChange,
-    NewCredential, NewResource, NewTenant, Page, Position, Query, Replacement, ResourceKind,
-    SortOrder, StoredEvent, StoredResource, Tenant, TenantId, TenantPolicies,
+    Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, IdpProfile, Member,
+    MemberChange, NewCredential, NewResource, NewTenant, Page, Position, Query, Replacement,
+    ResourceKind, SortOrder, StoredEvent, StoredResource, Tenant, TenantId, TenantPolicies,
 };
 use scim_schema::Strictness;
 use sea_orm::ExprTrait;
@@ -220,6 +220,9 @@ fn policies_to_json(policies: &TenantPolicies) -> String {
         };
         map.insert("strictness".into(), Value::String(name.into()));
     }
+    if let Some(p) = policies.idp {
+        map.insert("idp".into(), Value::String(p.as_str().into()));
+    }
     Value::Object(map).to_string()
 }
 
@@ -240,6 +243,9 @@ fn policies_from_json(text: &str) -> Result<TenantPolicies, StoreError> {
             Some("strict") => Some(Strictness::Strict),
             Some(_) => return Err(corrupt()),
         },
+        idp: field("idp")
+            .map(|p| IdpProfile::parse(p).ok_or_else(corrupt))
+            .transpose()?,
     })
 }
 

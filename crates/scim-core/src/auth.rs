@@ -900,6 +900,7 @@ mod tests {
             duplicates: Some(crate::DuplicatePolicy::Conflict),
             delete_mode: Some(crate::DeleteMode::Hard),
             strictness: Some(scim_schema::Strictness::Strict),
+            idp: Some(crate::IdpProfile::Entra),
         };
         auth.set_policies("acme", chosen).await.unwrap();
         assert_eq!(auth.policies("acme").await.unwrap(), chosen);

@@ -38,10 +38,10 @@ pub use auth::{
 pub use bulk::{BulkDone, BulkOutcome, BulkService};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    Credential, CredentialStatus, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, Member,
-    MemberChange, NewCredential, NewResource, NewTenant, Page, Position, Principal, Query,
-    Replacement, ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource, Tenant, TenantId,
-    TenantPolicies, parse_etag,
+    Credential, CredentialStatus, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef,
+    IdpProfile, Member, MemberChange, NewCredential, NewResource, NewTenant, Page, Position,
+    Principal, Query, Replacement, ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource,
+    Tenant, TenantId, TenantPolicies, parse_etag,
 };
 pub use service::{ListRequest, Listing, MAX_KEY_CHARS, ResourceService};
 

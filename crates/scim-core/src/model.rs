@@ -274,6 +274,90 @@ pub struct TenantPolicies {
     pub delete_mode: Option<DeleteMode>,
     /// Whether unknown attributes are dropped or refused.
     pub strictness: Option<scim_schema::Strictness>,
+    /// The identity provider that provisions the tenant, whose documented
+    /// expectations choose defaults the RFCs leave open.
+    pub idp: Option<IdpProfile>,
+}
+
+/// The identity provider a tenant is provisioned by.
+///
+/// Every dialect form any of them sends is accepted whatever the profile
+/// (tolerating it harms no one); a profile only picks, among answers the
+/// RFCs allow, the one that provider documents:
+///
+/// | profile | group PATCH answers | a repeated create with the same `externalId` |
+/// |---|---|---|
+/// | `generic` and the others | 200 with the group | the stored resource |
+/// | `entra` | 204 (Microsoft's SCIM guide) | the stored resource |
+/// | `okta` | 204 (Okta's SCIM reference) | 409 `uniqueness` (Okta's SCIM reference and OIN tests) |
+///
+/// An explicit [`DuplicatePolicy`] on the tenant wins over the profile's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdpProfile {
+    /// No particular provider: the RFCs' preferred answers.
+    #[default]
+    Generic,
+    /// Microsoft Entra ID.
+    Entra,
+    /// Okta.
+    Okta,
+    /// OneLogin.
+    OneLogin,
+    /// JumpCloud.
+    JumpCloud,
+    /// PingOne.
+    PingOne,
+    /// Rippling.
+    Rippling,
+    /// Google Workspace.
+    Google,
+}
+
+impl IdpProfile {
+    /// Every profile.
+    pub const ALL: [IdpProfile; 8] = [
+        IdpProfile::Generic,
+        IdpProfile::Entra,
+        IdpProfile::Okta,
+        IdpProfile::OneLogin,
+        IdpProfile::JumpCloud,
+        IdpProfile::PingOne,
+        IdpProfile::Rippling,
+        IdpProfile::Google,
+    ];
+
+    /// A stable name, for storage and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdpProfile::Generic => "generic",
+            IdpProfile::Entra => "entra",
+            IdpProfile::Okta => "okta",
+            IdpProfile::OneLogin => "onelogin",
+            IdpProfile::JumpCloud => "jumpcloud",
+            IdpProfile::PingOne => "pingone",
+            IdpProfile::Rippling => "rippling",
+            IdpProfile::Google => "google",
+        }
+    }
+
+    /// The profile named `name`, as [`IdpProfile::as_str`] writes it.
+    pub fn parse(name: &str) -> Option<Self> {
+        IdpProfile::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// Whether a group PATCH answers 204 rather than 200 with the group,
+    /// when the client states no preference.
+    pub fn minimal_group_patch(self) -> bool {
+        matches!(self, IdpProfile::Entra | IdpProfile::Okta)
+    }
+
+    /// The duplicate-create policy the provider expects, if it documents one.
+    pub fn duplicates(self) -> Option<DuplicatePolicy> {
+        match self {
+            IdpProfile::Okta => Some(DuplicatePolicy::Conflict),
+            _ => None,
+        }
+    }
 }
 
 /// What happened, in an [`Event`].

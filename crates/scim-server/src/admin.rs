@@ -14,14 +14,14 @@ use anyhow::Context as _;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use scim_core::ports::{SystemClock, UuidV7Ids};
 use scim_core::{
-    AuthService, Credential, CredentialStatus, DeleteMode, DuplicatePolicy, ErrorKind, NewToken,
-    Tenant, TenantPolicies,
+    AuthService, Credential, CredentialStatus, DeleteMode, DuplicatePolicy, ErrorKind, IdpProfile,
+    NewToken, Tenant, TenantPolicies,
 };
 use scim_schema::Strictness;
 use serde_json::{Value, json};
 
 use crate::settings::{
-    DeleteModeArg, DuplicatesArg, Settings, StrictnessArg, TenantCommand, TokenCommand,
+    DeleteModeArg, DuplicatesArg, IdpArg, Settings, StrictnessArg, TenantCommand, TokenCommand,
 };
 
 /// A command the operator got wrong (a missing `--yes`, an invalid name or
@@ -54,11 +54,12 @@ pub async fn tenant(
         duplicates: None,
         delete_mode: None,
         strictness: None,
+        idp: None,
         ..
     } = command
     {
         return Err(UsageError(
-            "nothing to update: give --duplicates, --delete-mode or --strictness".to_owned(),
+            "nothing to update: give --duplicates, --delete-mode, --strictness or --idp".to_owned(),
         )
         .into());
     }
@@ -117,8 +118,22 @@ pub async fn tenant(
                 duplicates,
                 delete_mode,
                 strictness,
+                idp,
             } => {
                 let mut policies = auth.policies(name).await.map_err(core)?;
+                if let Some(p) = idp {
+                    policies.idp = match p {
+                        IdpArg::Generic => Some(IdpProfile::Generic),
+                        IdpArg::Entra => Some(IdpProfile::Entra),
+                        IdpArg::Okta => Some(IdpProfile::Okta),
+                        IdpArg::Onelogin => Some(IdpProfile::OneLogin),
+                        IdpArg::Jumpcloud => Some(IdpProfile::JumpCloud),
+                        IdpArg::Pingone => Some(IdpProfile::PingOne),
+                        IdpArg::Rippling => Some(IdpProfile::Rippling),
+                        IdpArg::Google => Some(IdpProfile::Google),
+                        IdpArg::Default => None,
+                    };
+                }
                 if let Some(d) = duplicates {
                     policies.duplicates = match d {
                         DuplicatesArg::ReturnSameExternalId => {
@@ -354,6 +369,14 @@ fn describe(
     let duplicates = policies.duplicates.map(DuplicatePolicy::as_str);
     let delete_mode = policies.delete_mode.map(DeleteMode::as_str);
     let strictness = policies.strictness.map(strictness_name);
+    let idp = policies.idp.map(IdpProfile::as_str);
+    // What the tenant's creates answer: its own choice, else its identity
+    // provider's, else the server's.
+    let effective_duplicates = policies
+        .duplicates
+        .or_else(|| policies.idp.and_then(IdpProfile::duplicates))
+        .unwrap_or_default()
+        .as_str();
     if json {
         return json_text(&json!({
             "tenant": tenant_json(tenant),
@@ -361,11 +384,13 @@ fn describe(
                 "duplicates": duplicates,
                 "deleteMode": delete_mode,
                 "strictness": strictness,
+                "idp": idp,
             },
             "effectivePolicies": {
-                "duplicates": duplicates.unwrap_or(DuplicatePolicy::default().as_str()),
+                "duplicates": effective_duplicates,
                 "deleteMode": delete_mode.unwrap_or(DeleteMode::default().as_str()),
                 "strictness": strictness.unwrap_or(strictness_name(Strictness::default())),
+                "idp": idp.unwrap_or(IdpProfile::default().as_str()),
             },
             "tokens": { "total": tokens.len(), "active": active },
         }));
@@ -380,8 +405,19 @@ fn describe(
     let _ = writeln!(out, "created:     {}", time(tenant.created));
     let _ = writeln!(
         out,
+        "idp:         {}",
+        choice(idp, IdpProfile::default().as_str())
+    );
+    let _ = writeln!(
+        out,
         "duplicates:  {}",
-        choice(duplicates, DuplicatePolicy::default().as_str())
+        match duplicates {
+            Some(set) => set.to_owned(),
+            None if policies.idp.and_then(IdpProfile::duplicates).is_some() => {
+                format!("{effective_duplicates} (the identity provider's)")
+            }
+            None => format!("{effective_duplicates} (server default)"),
+        }
     );
     let _ = writeln!(
         out,

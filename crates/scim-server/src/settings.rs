@@ -78,6 +78,11 @@ pub enum TenantCommand {
         /// Whether unknown attributes are dropped (lenient) or refused (strict).
         #[arg(long, value_enum)]
         strictness: Option<StrictnessArg>,
+        /// The identity provider that provisions the tenant: picks, among
+        /// the answers the RFCs allow, the ones it documents (entra and
+        /// okta: 204 for group PATCH; okta: 409 for any repeated create).
+        #[arg(long, value_enum)]
+        idp: Option<IdpArg>,
     },
     /// Delete a tenant with ALL its data: tokens, users, groups, events.
     Delete {
@@ -161,6 +166,29 @@ pub enum StrictnessArg {
     /// Refuse requests with unknown attributes (400 invalidSyntax).
     Strict,
     /// Unset: use the server's default.
+    Default,
+}
+
+/// `--idp`: a tenant's [`scim_core::IdpProfile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IdpArg {
+    /// No particular provider: the RFCs' preferred answers.
+    Generic,
+    /// Microsoft Entra ID.
+    Entra,
+    /// Okta.
+    Okta,
+    /// OneLogin.
+    Onelogin,
+    /// JumpCloud.
+    Jumpcloud,
+    /// PingOne.
+    Pingone,
+    /// Rippling.
+    Rippling,
+    /// Google Workspace.
+    Google,
+    /// Unset: generic.
     Default,
 }
 
@@ -426,6 +454,8 @@ mod tests {
             "acme",
             "--delete-mode",
             "hard",
+            "--idp",
+            "okta",
             "--data-dir",
             "elsewhere",
             "--json",
@@ -440,6 +470,7 @@ mod tests {
                 duplicates: None,
                 delete_mode: Some(DeleteModeArg::Hard),
                 strictness: None,
+                idp: Some(IdpArg::Okta),
             }))
         );
         let cli =

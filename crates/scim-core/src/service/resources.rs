@@ -10,8 +10,9 @@ use serde_json::{Map, Value};
 use super::cursor;
 use crate::error::{Error, ErrorKind};
 use crate::model::{
-    DeleteMode, DuplicatePolicy, Event, EventType, Member, MemberChange, NewResource, Query,
-    Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, TenantId, TenantPolicies,
+    DeleteMode, DuplicatePolicy, Event, EventType, IdpProfile, Member, MemberChange, NewResource,
+    Query, Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, TenantId,
+    TenantPolicies,
 };
 use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError, TenantStore};
 
@@ -127,14 +128,22 @@ impl ResourceService {
 
     /// The policies in force for `tenant`.
     async fn policies(&self, tenant: &TenantId) -> Result<Effective, Error> {
-        let set = match &self.tenant_policies {
-            Some(tenants) => tenants.policies(tenant).await?,
-            None => TenantPolicies::default(),
-        };
+        let set = self.tenant_policies(tenant).await?;
         Ok(Effective {
-            duplicates: set.duplicates.unwrap_or(self.duplicates),
+            duplicates: set
+                .duplicates
+                .or_else(|| set.idp.and_then(IdpProfile::duplicates))
+                .unwrap_or(self.duplicates),
             delete_mode: set.delete_mode.unwrap_or(self.delete_mode),
             strictness: set.strictness.unwrap_or(self.strictness),
+        })
+    }
+
+    /// The policies `tenant` has set (all unset without a tenant store).
+    pub async fn tenant_policies(&self, tenant: &TenantId) -> Result<TenantPolicies, Error> {
+        Ok(match &self.tenant_policies {
+            Some(tenants) => tenants.policies(tenant).await?,
+            None => TenantPolicies::default(),
         })
     }
 

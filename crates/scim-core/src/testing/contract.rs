@@ -18,9 +18,9 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use crate::model::{
-    Credential, DeleteMode, DuplicatePolicy, Event, EventType, Member, MemberChange, NewCredential,
-    NewResource, NewTenant, Position, Query, Replacement, ResourceKind, SortOrder, SortValue,
-    Tenant, TenantId, TenantPolicies,
+    Credential, DeleteMode, DuplicatePolicy, Event, EventType, IdpProfile, Member, MemberChange,
+    NewCredential, NewResource, NewTenant, Position, Query, Replacement, ResourceKind, SortOrder,
+    SortValue, Tenant, TenantId, TenantPolicies,
 };
 use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
 
@@ -1621,6 +1621,7 @@ async fn tenants_and_credentials<S: TenantStore>(store: &S) -> Result<(), String
         duplicates: Some(DuplicatePolicy::Conflict),
         delete_mode: Some(DeleteMode::Hard),
         strictness: Some(scim_schema::Strictness::Strict),
+        idp: Some(IdpProfile::Okta),
     };
     store
         .set_policies(&id, chosen)

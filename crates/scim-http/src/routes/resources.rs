@@ -408,8 +408,25 @@ pub(crate) async fn patch(
         .await?;
     // RFC 7644 §3.5.2: 200 with the resource, or 204. Clients ask for 204
     // with RFC 7240's `Prefer: return=minimal` and get the new ETag
-    // without a body; conformance tools and most clients expect 200.
-    let minimal = prefer(&headers) == Some(Prefer::Minimal);
+    // without a body; conformance tools and most clients expect 200. A
+    // tenant provisioned by Entra ID or Okta gets 204 for groups unless it
+    // asks for a representation: both document it, and echoing a large
+    // group's members after each change would cost more than the change.
+    let minimal = match prefer(&headers) {
+        Some(Prefer::Minimal) => true,
+        Some(Prefer::Representation) => false,
+        None => {
+            kind == ResourceKind::Group
+                && params.get("attributes").is_none()
+                && params.get("excludedAttributes").is_none()
+                && state
+                    .service(kind)
+                    .tenant_policies(tenant)
+                    .await?
+                    .idp
+                    .is_some_and(scim_core::IdpProfile::minimal_group_patch)
+        }
+    };
     if minimal {
         let mut response = StatusCode::NO_CONTENT.into_response();
         if let Ok(etag) = HeaderValue::from_str(&patched.etag()) {

@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;
-use crate::model::{DeleteMode, DuplicatePolicy, EventType, GroupRef, TenantPolicies};
+use crate::model::{DeleteMode, DuplicatePolicy, EventType, GroupRef, IdpProfile, TenantPolicies};
 use crate::ports::{MockClock, MockIdGenerator, MockResourceStore, SystemClock, UuidV7Ids};
 use crate::testing::MemoryStore;
 
@@ -612,6 +612,7 @@ async fn each_tenant_chooses_its_own_policies() {
                 duplicates: Some(DuplicatePolicy::Conflict),
                 delete_mode: Some(DeleteMode::Hard),
                 strictness: Some(scim_schema::Strictness::Strict),
+                idp: None,
             },
         )
         .await
@@ -780,4 +781,66 @@ async fn a_patch_naming_another_message_is_refused() {
         .await
         .unwrap();
     assert_eq!(patched.attributes["active"], false);
+}
+
+#[tokio::test]
+async fn an_okta_tenant_refuses_repeated_creates_unless_it_chose_otherwise() {
+    let store = Arc::new(MemoryStore::default());
+    let mut ids = Vec::new();
+    for name in ["okta", "okta-lenient", "entra"] {
+        let id = tenant(name);
+        store
+            .create_tenant(
+                crate::model::NewTenant {
+                    id: id.clone(),
+                    name: name.to_owned(),
+                    created: Utc::now(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let profile = |idp, duplicates| TenantPolicies {
+        idp: Some(idp),
+        duplicates,
+        ..TenantPolicies::default()
+    };
+    store
+        .set_policies(&ids[0], profile(IdpProfile::Okta, None))
+        .await
+        .unwrap();
+    store
+        .set_policies(
+            &ids[1],
+            profile(
+                IdpProfile::Okta,
+                Some(DuplicatePolicy::ReturnSameExternalId),
+            ),
+        )
+        .await
+        .unwrap();
+    store
+        .set_policies(&ids[2], profile(IdpProfile::Entra, None))
+        .await
+        .unwrap();
+    let svc = users(store.clone()).with_tenant_policies(store.clone());
+    let body = json!({"userName": "ann", "externalId": "e-1"});
+    for id in &ids {
+        svc.create(id, body.clone()).await.unwrap();
+    }
+    // Okta documents 409 for any repeated create.
+    assert_eq!(
+        svc.create(&ids[0], body.clone()).await.unwrap_err().kind(),
+        ErrorKind::Uniqueness
+    );
+    // The tenant's own choice wins over its provider's.
+    assert!(svc.create(&ids[1], body.clone()).await.is_ok());
+    // Entra documents nothing else: the retry-safe default.
+    assert!(svc.create(&ids[2], body).await.is_ok());
+    assert_eq!(
+        svc.tenant_policies(&ids[2]).await.unwrap().idp,
+        Some(IdpProfile::Entra)
+    );
 }
