@@ -893,6 +893,9 @@ impl ResourceService {
         mode: Mode<'_>,
         strictness: Strictness,
     ) -> Result<Map<String, Value>, Error> {
+        if self.kind == ResourceKind::Group {
+            member_values_given(&body)?;
+        }
         let mut attributes = self.resource_type.validate(body, mode, strictness)?;
         // Passwords are write-only and never returned. This server does not
         // authenticate users, so it keeps no password, hashed or not.
@@ -1002,6 +1005,39 @@ fn bounded<'a>(name: &str, value: &'a str) -> Result<&'a str, Error> {
         )));
     }
     Ok(value)
+}
+
+/// Every member object of a group body names its member: validation
+/// would drop an element left empty (`{}`, `{"value": null}`, `{"display":
+/// "x"}`), and the write would then succeed as if that member had not been
+/// sent, as PATCH already refuses.
+fn member_values_given(body: &Value) -> Result<(), Error> {
+    let Some(members) = body.as_object().and_then(|map| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("members"))
+            .map(|(_, v)| v)
+    }) else {
+        return Ok(());
+    };
+    let items = match members {
+        Value::Array(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    for item in items {
+        let Value::Object(fields) = item else {
+            continue;
+        };
+        let value = fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+            .map(|(_, v)| v);
+        if !matches!(value, Some(Value::String(id)) if !id.trim().is_empty()) {
+            return Err(Error::invalid_value(
+                "every member needs a value: the member's id",
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

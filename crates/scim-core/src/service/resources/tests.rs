@@ -844,3 +844,31 @@ async fn an_okta_tenant_refuses_repeated_creates_unless_it_chose_otherwise() {
         Some(IdpProfile::Entra)
     );
 }
+
+#[tokio::test]
+async fn a_group_member_without_a_value_is_refused() {
+    let store: Arc<MemoryStore> = Arc::default();
+    let groups = ResourceService::new(
+        ResourceKind::Group,
+        store,
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    );
+    let t = tenant("t");
+    for members in [
+        json!([{}]),
+        json!([{"value": null}]),
+        json!([{"display": "x"}]),
+    ] {
+        let err = groups
+            .create(&t, json!({"displayName": "G", "members": members}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue, "{members}");
+    }
+    // No members, or an empty list, is fine.
+    groups
+        .create(&t, json!({"displayName": "G", "members": []}))
+        .await
+        .unwrap();
+}
