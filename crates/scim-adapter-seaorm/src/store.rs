@@ -130,32 +130,29 @@ impl SeaOrmStore {
             0
         };
         if rows > 0 && (rows > 2 * analysed || 2 * rows < analysed) {
-            txn.execute_unprepared("PRAGMA analysis_limit = 0")
-                .await
-                .map_err(backend)?;
-            txn.execute_unprepared("ANALYZE scim_resources")
-                .await
-                .map_err(backend)?;
+            execute_all(
+                &txn,
+                &["PRAGMA analysis_limit = 0", "ANALYZE scim_resources"],
+            )
+            .await?;
         }
-        // Then the other tables, sampled (the limit is per connection, and
-        // this transaction holds one): PRAGMA optimize leaves alone what
-        // was just analysed.
-        txn.execute_unprepared("PRAGMA analysis_limit = 1000")
-            .await
-            .map_err(backend)?;
-        txn.execute_unprepared("PRAGMA optimize = 0x10002")
-            .await
-            .map_err(backend)?;
-        // Statistics are read with the schema, and analysing does not
-        // change the schema: the pool's other connections would plan with
-        // what they read when they opened. A schema change makes each of
-        // them read the schema, and the new statistics, again.
-        txn.execute_unprepared("CREATE TABLE scim_planner_refresh (x INTEGER)")
-            .await
-            .map_err(backend)?;
-        txn.execute_unprepared("DROP TABLE scim_planner_refresh")
-            .await
-            .map_err(backend)?;
+        // Then the other tables, sampled: PRAGMA optimize leaves alone what
+        // was just analysed (the limit is per connection, and this
+        // transaction holds one). Statistics are read with the schema, and
+        // analysing does not change it: the pool's other connections would
+        // plan with what they read when they opened. A schema change (a
+        // table created and dropped) makes each of them read the schema,
+        // and the new statistics, again.
+        execute_all(
+            &txn,
+            &[
+                "PRAGMA analysis_limit = 1000",
+                "PRAGMA optimize = 0x10002",
+                "CREATE TABLE scim_planner_refresh (x INTEGER)",
+                "DROP TABLE scim_planner_refresh",
+            ],
+        )
+        .await?;
         txn.commit().await.map_err(backend)
     }
 
@@ -177,6 +174,14 @@ impl SeaOrmStore {
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await.map_err(backend)
     }
+}
+
+/// Runs `statements` one after another on `conn`.
+async fn execute_all<C: ConnectionTrait>(conn: &C, statements: &[&str]) -> Result<(), StoreError> {
+    for sql in statements {
+        conn.execute_unprepared(sql).await.map_err(backend)?;
+    }
+    Ok(())
 }
 
 /// The integer column `n` of a one-row query.
