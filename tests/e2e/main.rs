@@ -12,5 +12,6 @@ mod idp_support;
 mod ops;
 mod paging;
 mod protocol;
+mod schemas;
 mod secrets;
 mod skeleton;

@@ -1,5 +1,6 @@
 //! The storage ports implemented over a SeaORM connection.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -8,7 +9,8 @@ use scim_core::ports::{ResourceStore, StoreError, TenantStore};
 use scim_core::{
     Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, IdpProfile, Member,
     MemberChange, NewCredential, NewResource, NewTenant, Page, Position, Query, Replacement,
-    ResourceKind, SortOrder, StoredEvent, StoredResource, Tenant, TenantId, TenantPolicies,
+    ResourceKind, SortOrder, StoredEvent, StoredResource, Tenant, TenantExtension, TenantId,
+    TenantPolicies,
 };
 use scim_schema::Strictness;
 use sea_orm::ExprTrait;
@@ -228,6 +230,20 @@ fn policies_to_json(policies: &TenantPolicies) -> String {
     if let Some(p) = policies.idp {
         map.insert("idp".into(), Value::String(p.as_str().into()));
     }
+    if !policies.extensions.is_empty() {
+        let extensions = policies
+            .extensions
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "resourceType": e.resource_type,
+                    "required": e.required,
+                    "schema": e.schema.as_ref(),
+                })
+            })
+            .collect();
+        map.insert("extensions".into(), Value::Array(extensions));
+    }
     Value::Object(map).to_string()
 }
 
@@ -251,6 +267,21 @@ fn policies_from_json(text: &str) -> Result<TenantPolicies, StoreError> {
         idp: field("idp")
             .map(|p| IdpProfile::parse(p).ok_or_else(corrupt))
             .transpose()?,
+        extensions: match value.get("extensions") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    Some(TenantExtension {
+                        resource_type: item.get("resourceType")?.as_str()?.to_owned(),
+                        required: item.get("required")?.as_bool()?,
+                        schema: Arc::new(serde_json::from_value(item.get("schema")?.clone()).ok()?),
+                    })
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(corrupt)?,
+            Some(_) => return Err(corrupt()),
+        },
     })
 }
 
@@ -264,13 +295,7 @@ fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
 }
 
 fn kind_of(name: &str) -> Result<ResourceKind, StoreError> {
-    match name {
-        "User" => Ok(ResourceKind::User),
-        "Group" => Ok(ResourceKind::Group),
-        other => Err(StoreError::Backend(
-            format!("unknown resource type in storage: {other}").into(),
-        )),
-    }
+    Ok(ResourceKind::named(name))
 }
 
 fn to_resource(row: resource::Model) -> Result<StoredResource, StoreError> {

@@ -381,7 +381,14 @@ impl AuthService {
 
     /// Replaces the provisioning policies of the tenant called `name`;
     /// unset choices fall back to the server's defaults.
+    ///
+    /// Schema extensions must pass [`scim_schema::SchemaDef::check`], each
+    /// at most once per resource type, at most
+    /// [`MAX_TENANT_EXTENSIONS`] of them, together at most
+    /// [`MAX_TENANT_EXTENSION_BYTES`] of JSON: they are read on every
+    /// request of the tenant.
     pub async fn set_policies(&self, name: &str, policies: TenantPolicies) -> Result<(), Error> {
+        check_extensions(&policies.extensions)?;
         let tenant = self.tenant(name).await?;
         match self.tenants.set_policies(&tenant.id, policies).await {
             Ok(()) => Ok(()),
@@ -504,6 +511,43 @@ fn generate_token() -> Result<String, Error> {
         )
     })?;
     Ok(format!("{TOKEN_PREFIX}{}", hex(&bytes)))
+}
+
+/// The most schema extensions one tenant may add.
+pub const MAX_TENANT_EXTENSIONS: usize = 32;
+
+/// The most JSON a tenant's schema extensions may take together.
+pub const MAX_TENANT_EXTENSION_BYTES: usize = 48 * 1024;
+
+fn check_extensions(extensions: &[crate::TenantExtension]) -> Result<(), Error> {
+    if extensions.len() > MAX_TENANT_EXTENSIONS {
+        return Err(Error::invalid_value(format!(
+            "a tenant can add at most {MAX_TENANT_EXTENSIONS} schema extensions"
+        )));
+    }
+    let mut bytes = 0;
+    for (i, extension) in extensions.iter().enumerate() {
+        extension.schema.check().map_err(Error::invalid_value)?;
+        if extensions[..i].iter().any(|e| {
+            e.resource_type
+                .eq_ignore_ascii_case(&extension.resource_type)
+                && e.schema.id.eq_ignore_ascii_case(&extension.schema.id)
+        }) {
+            return Err(Error::invalid_value(format!(
+                "{} extends {} twice",
+                extension.schema.id, extension.resource_type
+            )));
+        }
+        bytes += serde_json::to_string(extension.schema.as_ref())
+            .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?
+            .len();
+    }
+    if bytes > MAX_TENANT_EXTENSION_BYTES {
+        return Err(Error::invalid_value(format!(
+            "a tenant's schema extensions can take at most {MAX_TENANT_EXTENSION_BYTES} bytes of JSON, not {bytes}"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -901,8 +945,9 @@ mod tests {
             delete_mode: Some(crate::DeleteMode::Hard),
             strictness: Some(scim_schema::Strictness::Strict),
             idp: Some(crate::IdpProfile::Entra),
+            extensions: Vec::new(),
         };
-        auth.set_policies("acme", chosen).await.unwrap();
+        auth.set_policies("acme", chosen.clone()).await.unwrap();
         assert_eq!(auth.policies("acme").await.unwrap(), chosen);
         assert_eq!(
             kind(auth.set_policies("initech", chosen).await),

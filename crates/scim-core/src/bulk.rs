@@ -355,7 +355,12 @@ impl BulkService {
         let service = self
             .services
             .iter()
-            .find(|s| s.kind().endpoint()[1..].eq_ignore_ascii_case(endpoint))
+            .find(|s| {
+                let own = &s.resource_type().endpoint;
+                own.strip_prefix('/')
+                    .unwrap_or(own)
+                    .eq_ignore_ascii_case(endpoint)
+            })
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::InvalidValue,

@@ -32,18 +32,18 @@ mod service;
 pub mod testing;
 
 pub use auth::{
-    AuthService, BootstrapOutcome, CreatedTenant, IssuedToken, MAX_TENANT_NAME_CHARS, NewToken,
-    Rotation, TOKEN_PREFIX, hash_token,
+    AuthService, BootstrapOutcome, CreatedTenant, IssuedToken, MAX_TENANT_EXTENSION_BYTES,
+    MAX_TENANT_EXTENSIONS, MAX_TENANT_NAME_CHARS, NewToken, Rotation, TOKEN_PREFIX, hash_token,
 };
 pub use bulk::{BulkDone, BulkOutcome, BulkService};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    Credential, CredentialStatus, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef,
-    IdpProfile, Member, MemberChange, NewCredential, NewResource, NewTenant, Page, Position,
-    Principal, Query, Replacement, ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource,
-    Tenant, TenantId, TenantPolicies, parse_etag,
+    Credential, CredentialStatus, CustomKind, DeleteMode, DuplicatePolicy, Event, EventType,
+    GroupRef, IdpProfile, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
+    Position, Principal, Query, Replacement, ResourceKind, SortOrder, SortValue, StoredEvent,
+    StoredResource, Tenant, TenantExtension, TenantId, TenantPolicies, parse_etag,
 };
-pub use service::{ListRequest, Listing, MAX_KEY_CHARS, ResourceService};
+pub use service::{Fields, ListRequest, Listing, MAX_KEY_CHARS, ResourceService};
 
 /// The examples of `README.md`, compiled and run as doctests.
 #[cfg(all(doctest, feature = "testing"))]

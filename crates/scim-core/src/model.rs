@@ -125,47 +125,111 @@ pub struct Principal {
     pub credential_id: String,
 }
 
-/// The kinds of resources the server manages.
+/// The kinds of resources the server manages: the built-in Users and
+/// Groups, and resource types an operator configures (RFC 7643 §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResourceKind {
     /// `urn:ietf:params:scim:schemas:core:2.0:User`, served at `/Users`.
     User,
     /// `urn:ietf:params:scim:schemas:core:2.0:Group`, served at `/Groups`.
     Group,
+    /// A configured resource type, by name.
+    Custom(CustomKind),
+}
+
+/// The name of a configured resource type, interned so that
+/// [`ResourceKind`] stays `Copy`: names come from configuration and from
+/// storage, so there are few of them and each is kept once for the life of
+/// the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CustomKind(&'static str);
+
+impl CustomKind {
+    /// The resource type name, as in `meta.resourceType`.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
 }
 
 impl ResourceKind {
+    /// The kind named `name`: `User` and `Group` are the built-in kinds;
+    /// any other name is a configured resource type.
+    pub fn named(name: &str) -> ResourceKind {
+        match name {
+            "User" => ResourceKind::User,
+            "Group" => ResourceKind::Group,
+            other => ResourceKind::Custom(CustomKind(intern(other))),
+        }
+    }
+
     /// The resource type name, as in `meta.resourceType`.
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceKind::User => "User",
             ResourceKind::Group => "Group",
+            ResourceKind::Custom(custom) => custom.as_str(),
         }
     }
 
-    /// The endpoint, relative to the SCIM base URL.
-    pub fn endpoint(self) -> &'static str {
+    /// The endpoint of a built-in kind, relative to the SCIM base URL; a
+    /// configured kind's endpoint is in its [`scim_schema::ResourceType`].
+    pub fn endpoint(self) -> Option<&'static str> {
         match self {
-            ResourceKind::User => "/Users",
-            ResourceKind::Group => "/Groups",
+            ResourceKind::User => Some("/Users"),
+            ResourceKind::Group => Some("/Groups"),
+            ResourceKind::Custom(_) => None,
         }
     }
 
-    /// The base schema URN.
-    pub fn schema(self) -> &'static str {
+    /// The base schema URN of a built-in kind; a configured kind's schema
+    /// is in its [`scim_schema::ResourceType`].
+    pub fn schema(self) -> Option<&'static str> {
         match self {
-            ResourceKind::User => scim_schema::urn::USER,
-            ResourceKind::Group => scim_schema::urn::GROUP,
+            ResourceKind::User => Some(scim_schema::urn::USER),
+            ResourceKind::Group => Some(scim_schema::urn::GROUP),
+            ResourceKind::Custom(_) => None,
         }
     }
 
-    /// The attribute that must be unique per tenant, if any.
+    /// The attribute a built-in kind keeps unique per tenant, if any. A
+    /// configured kind's unique attribute comes from its schema, and only
+    /// the core knows it: stores report its collisions under `id`.
     pub fn unique_attribute(self) -> Option<&'static str> {
         match self {
             ResourceKind::User => Some("userName"),
-            ResourceKind::Group => None,
+            ResourceKind::Group | ResourceKind::Custom(_) => None,
         }
     }
+
+    /// Whether resources of this kind can be members of a group
+    /// (RFC 7643 §4.2: users and groups).
+    pub fn can_be_member(self) -> bool {
+        matches!(self, ResourceKind::User | ResourceKind::Group)
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `name` as a string that lives as long as the process, kept once.
+fn intern(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let names = NAMES.get_or_init(Default::default);
+    // A poisoned lock still holds a consistent set: inserts are atomic.
+    let mut names = names
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
 }
 
 /// A member of a group: a user or a nested group of the same tenant.
@@ -266,7 +330,7 @@ impl DeleteMode {
 
 /// How provisioning behaves for one tenant. Unset choices take the
 /// service's defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TenantPolicies {
     /// What a create colliding with a live user answers.
     pub duplicates: Option<DuplicatePolicy>,
@@ -277,6 +341,23 @@ pub struct TenantPolicies {
     /// The identity provider that provisions the tenant, whose documented
     /// expectations choose defaults the RFCs leave open.
     pub idp: Option<IdpProfile>,
+    /// Schema extensions this tenant's resources carry on top of the ones
+    /// the server configures for everyone, e.g. a customer's
+    /// `urn:example:...:User` attributes.
+    pub extensions: Vec<TenantExtension>,
+}
+
+/// A schema extension one tenant adds to a resource type (RFC 7643 §3.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantExtension {
+    /// The resource type it extends, by name (`User`, `Group` or a
+    /// configured one).
+    pub resource_type: String,
+    /// The extension's schema; shared, since every request of the tenant
+    /// reads it.
+    pub schema: Arc<scim_schema::SchemaDef>,
+    /// Whether resources of the type must carry it.
+    pub required: bool,
 }
 
 /// The identity provider a tenant is provisioned by.
@@ -386,10 +467,16 @@ pub enum EventType {
     MemberRemoved,
     /// Every member was removed from a group.
     MembersCleared,
+    /// A resource of a configured resource type was created.
+    ResourceCreated,
+    /// A configured resource's attributes changed.
+    ResourceUpdated,
+    /// A configured resource was deleted.
+    ResourceDeleted,
 }
 
 impl EventType {
-    const ALL: [EventType; 11] = [
+    const ALL: [EventType; 14] = [
         EventType::UserCreated,
         EventType::UserUpdated,
         EventType::UserDeactivated,
@@ -401,6 +488,9 @@ impl EventType {
         EventType::MemberAdded,
         EventType::MemberRemoved,
         EventType::MembersCleared,
+        EventType::ResourceCreated,
+        EventType::ResourceUpdated,
+        EventType::ResourceDeleted,
     ];
 
     /// The name of the event type, e.g. `user.created`.
@@ -417,6 +507,9 @@ impl EventType {
             EventType::MemberAdded => "group.member_added",
             EventType::MemberRemoved => "group.member_removed",
             EventType::MembersCleared => "group.members_cleared",
+            EventType::ResourceCreated => "resource.created",
+            EventType::ResourceUpdated => "resource.updated",
+            EventType::ResourceDeleted => "resource.deleted",
         }
     }
 
@@ -619,8 +712,10 @@ impl StoredResource {
         }
         meta.insert("version".to_owned(), Value::String(self.etag()));
         out.insert("meta".to_owned(), Value::Object(meta));
-        out.entry("schemas")
-            .or_insert_with(|| Value::Array(vec![Value::String(self.kind.schema().to_owned())]));
+        if let Some(schema) = self.kind.schema() {
+            out.entry("schemas")
+                .or_insert_with(|| Value::Array(vec![Value::String(schema.to_owned())]));
+        }
         out
     }
 

@@ -58,6 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scim = scim_http::router(AppState {
         users: Arc::new(users),
         groups: Arc::new(groups),
+        custom: Vec::new(),
         auth: Arc::new(auth),
         config: Arc::new(HttpConfig {
             // Where the application is reachable from identity providers.

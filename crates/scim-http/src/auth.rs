@@ -48,6 +48,24 @@ pub(crate) async fn require_bearer(
     }
 }
 
+/// The tenant of a request that may be anonymous, such as a discovery
+/// request: `None` without a bearer token, the token's tenant with a valid
+/// one, and 401 with an invalid one (a client that sends a token expects
+/// it to count).
+pub(crate) async fn optional_tenant(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<scim_core::TenantId>, ApiError> {
+    match bearer_token(headers) {
+        None => Ok(None),
+        Some(token) => {
+            let principal = state.auth.authenticate(token).await?;
+            tracing::Span::current().record("tenant", principal.tenant_id.as_str());
+            Ok(Some(principal.tenant_id))
+        }
+    }
+}
+
 /// The token of an `Authorization: Bearer` header; the scheme name is
 /// case-insensitive (RFC 7235 §2.1).
 fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {

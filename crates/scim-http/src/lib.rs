@@ -94,6 +94,9 @@ pub struct AppState {
     pub users: Arc<ResourceService>,
     /// The Group service.
     pub groups: Arc<ResourceService>,
+    /// The services of configured resource types, each served at its
+    /// resource type's endpoint.
+    pub custom: Vec<Arc<ResourceService>>,
     /// Credential resolution.
     pub auth: Arc<AuthService>,
     /// HTTP settings.
@@ -101,12 +104,23 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The service for `kind`.
-    pub fn service(&self, kind: scim_core::ResourceKind) -> &ResourceService {
-        match kind {
-            scim_core::ResourceKind::User => &self.users,
-            scim_core::ResourceKind::Group => &self.groups,
-        }
+    /// The service for `kind`; 404 when this server does not serve it.
+    pub fn service(&self, kind: scim_core::ResourceKind) -> Result<&ResourceService, ApiError> {
+        self.services()
+            .find(|s| s.kind() == kind)
+            .map(Arc::as_ref)
+            .ok_or_else(|| {
+                scim_core::Error::new(
+                    scim_core::ErrorKind::NotFound,
+                    format!("this server serves no resource type {kind}"),
+                )
+                .into()
+            })
+    }
+
+    /// Every resource service: Users, Groups, then the configured ones.
+    pub fn services(&self) -> impl Iterator<Item = &Arc<ResourceService>> {
+        [&self.users, &self.groups].into_iter().chain(&self.custom)
     }
 }
 

@@ -41,6 +41,7 @@ async fn app_with(config: HttpConfig) -> Router {
     router(AppState {
         users: Arc::new(users),
         groups: Arc::new(groups),
+        custom: Vec::new(),
         auth: Arc::new(auth),
         config: Arc::new(config),
     })
@@ -1306,6 +1307,7 @@ async fn a_cursor_of_one_tenant_is_invalid_for_another() {
     let app = router(AppState {
         users: service(ResourceKind::User),
         groups: service(ResourceKind::Group),
+        custom: Vec::new(),
         auth: Arc::new(auth),
         config: Arc::new(HttpConfig::default()),
     });

@@ -212,6 +212,70 @@ impl SchemaDef {
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))
     }
+
+    /// Checks a schema loaded at run time (an operator's or a tenant's):
+    /// its id is a URN, every attribute name is an `ATTRNAME` (RFC 7643
+    /// §2.1) unique among its siblings whatever the case, sub-attributes
+    /// have no sub-attributes of their own (§2.3.8), and only complex
+    /// attributes have sub-attributes. Returns what is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        if !self
+            .id
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+            || self.id.len() > 256
+            || self.id.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(format!(
+                "the schema id must be a URN of at most 256 characters, got {:?}",
+                self.id
+            ));
+        }
+        check_attributes(&self.id, &self.attributes, 0)
+    }
+}
+
+/// Whether `name` is an `ATTRNAME`: `ALPHA *(nameChar)`, where a nameChar
+/// is `-`, `_`, a digit or a letter (RFC 7643 §2.1), and at most 128 long.
+pub(crate) fn is_attribute_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 128
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn check_attributes(within: &str, attributes: &[AttributeDef], depth: usize) -> Result<(), String> {
+    for (i, attribute) in attributes.iter().enumerate() {
+        let name = &attribute.name;
+        if !is_attribute_name(name) {
+            return Err(format!(
+                "{within}: {name:?} is not an attribute name (a letter, then letters, digits, '-' or '_')"
+            ));
+        }
+        if attributes[..i]
+            .iter()
+            .any(|a| a.name.eq_ignore_ascii_case(name))
+        {
+            return Err(format!("{within}: the attribute {name} is defined twice"));
+        }
+        let complex = attribute.ty == AttributeType::Complex;
+        if complex && depth > 0 {
+            return Err(format!(
+                "{within}.{name}: a sub-attribute cannot be complex (RFC 7643 §2.3.8)"
+            ));
+        }
+        if !complex && !attribute.sub_attributes.is_empty() {
+            return Err(format!(
+                "{within}.{name}: only complex attributes have sub-attributes"
+            ));
+        }
+        check_attributes(
+            &format!("{within}:{name}"),
+            &attribute.sub_attributes,
+            depth + 1,
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -168,8 +168,11 @@ pub struct SchemaExtensionRef {
 #[serde(rename_all = "camelCase")]
 pub struct ResourceTypeDef {
     /// Always `["urn:ietf:params:scim:schemas:core:2.0:ResourceType"]`.
+    #[serde(default)]
     pub schemas: Vec<String>,
-    /// The resource type's identifier, e.g. `User`.
+    /// The resource type's identifier, e.g. `User`; documents written by
+    /// hand may leave it out.
+    #[serde(default)]
     pub id: String,
     /// The resource type's name, e.g. `User`.
     pub name: String,

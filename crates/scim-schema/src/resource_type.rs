@@ -125,6 +125,71 @@ impl ResourceType {
         }
     }
 
+    /// A resource type from its `/ResourceTypes` document (RFC 7643 §6),
+    /// with its base schema and extensions taken from `schemas` by id.
+    ///
+    /// The name and the endpoint's one path segment are letters, digits,
+    /// `-` and `_` (at most 64); the schemas must be known, each at most
+    /// once, and must pass [`SchemaDef::check`]. A base schema cannot
+    /// redefine the common attributes (`id`, `externalId`, `meta`,
+    /// `schemas`). Returns what is wrong.
+    pub fn from_definition(
+        definition: &ResourceTypeDef,
+        schemas: &[SchemaDef],
+    ) -> Result<ResourceType, String> {
+        let simple = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        let name = &definition.name;
+        if !simple(name) {
+            return Err(format!(
+                "resource type name {name:?}: use 1 to 64 letters, digits, '-' or '_'"
+            ));
+        }
+        let endpoint = &definition.endpoint;
+        if !endpoint.strip_prefix('/').is_some_and(simple) {
+            return Err(format!(
+                "{name}: endpoint {endpoint:?} must be '/' then 1 to 64 letters, digits, '-' or '_'"
+            ));
+        }
+        let schema = |id: &str| -> Result<SchemaDef, String> {
+            let found = schemas
+                .iter()
+                .find(|s| s.id.eq_ignore_ascii_case(id))
+                .ok_or_else(|| format!("{name}: no schema {id} is defined"))?;
+            found.check()?;
+            Ok(found.clone())
+        };
+        let base = schema(&definition.schema)?;
+        let common = builtin::common_attributes();
+        if let Some(clash) = base
+            .attributes
+            .iter()
+            .find(|a| common.iter().any(|c| c.name.eq_ignore_ascii_case(&a.name)))
+        {
+            return Err(format!(
+                "{name}: {} is a common attribute of every resource and cannot be redefined",
+                clash.name
+            ));
+        }
+        let mut resource_type = ResourceType::new(name.clone(), endpoint.clone(), base);
+        resource_type.description = definition.description.clone();
+        for extension in &definition.schema_extensions {
+            if resource_type.knows_schema(&extension.schema) {
+                return Err(format!(
+                    "{name}: schema {} is named twice",
+                    extension.schema
+                ));
+            }
+            resource_type =
+                resource_type.with_extension(schema(&extension.schema)?, extension.required);
+        }
+        Ok(resource_type)
+    }
+
     /// The `/ResourceTypes` document of this type.
     pub fn definition(&self) -> ResourceTypeDef {
         ResourceTypeDef {
@@ -209,5 +274,100 @@ mod tests {
         assert_eq!(json["schema"], urn::USER);
         assert_eq!(json["schemaExtensions"][0]["schema"], urn::ENTERPRISE_USER);
         assert_eq!(json["schemaExtensions"][0]["required"], false);
+    }
+
+    fn device_schemas() -> Vec<SchemaDef> {
+        serde_json::from_value(serde_json::json!([
+            {"id": "urn:example:scim:schemas:core:2.0:Device", "name": "Device", "attributes": [
+                {"name": "serial", "type": "string", "required": true, "uniqueness": "server"},
+                {"name": "owner", "type": "complex", "subAttributes": [
+                    {"name": "value", "type": "string"}]}]},
+            {"id": "urn:example:scim:schemas:extension:lease:2.0:Device", "name": "Lease",
+             "attributes": [{"name": "until", "type": "dateTime"}]}
+        ]))
+        .unwrap()
+    }
+
+    fn device_definition() -> ResourceTypeDef {
+        serde_json::from_value(serde_json::json!({
+            "name": "Device", "endpoint": "/Devices",
+            "schema": "urn:example:scim:schemas:core:2.0:Device",
+            "schemaExtensions": [
+                {"schema": "urn:example:scim:schemas:extension:lease:2.0:Device", "required": true}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_configured_type_is_built_from_its_document_and_schemas() {
+        let devices =
+            ResourceType::from_definition(&device_definition(), &device_schemas()).unwrap();
+        assert_eq!(devices.endpoint, "/Devices");
+        assert_eq!(devices.find("owner.value").unwrap().1.name, "value");
+        assert!(
+            devices
+                .extension("urn:example:scim:schemas:extension:lease:2.0:Device")
+                .unwrap()
+                .required
+        );
+        // The document it publishes is the one it was built from.
+        let published = devices.definition();
+        assert_eq!(published.schema, device_definition().schema);
+        assert_eq!(
+            published.schema_extensions,
+            device_definition().schema_extensions
+        );
+    }
+
+    #[test]
+    fn bad_documents_and_schemas_are_refused_with_the_reason() {
+        let schemas = device_schemas();
+        let with = |change: &dyn Fn(&mut ResourceTypeDef)| {
+            let mut def = device_definition();
+            change(&mut def);
+            ResourceType::from_definition(&def, &schemas).unwrap_err()
+        };
+        assert!(with(&|d| d.name = "Dev ice".into()).contains("resource type name"));
+        assert!(with(&|d| d.endpoint = "Devices".into()).contains("endpoint"));
+        assert!(with(&|d| d.endpoint = "/a/b".into()).contains("endpoint"));
+        assert!(with(&|d| d.schema = "urn:nope".into()).contains("no schema urn:nope"));
+        assert!(
+            with(&|d| d.schema_extensions[0].schema = d.schema.clone()).contains("named twice")
+        );
+        let mut clashing = schemas.clone();
+        clashing[0]
+            .attributes
+            .push(AttributeDef::new("ID", crate::AttributeType::String));
+        let err = ResourceType::from_definition(&device_definition(), &clashing).unwrap_err();
+        assert!(err.contains("common attribute"), "{err}");
+    }
+
+    #[test]
+    fn schema_checks_name_the_fault() {
+        let mut schema = device_schemas().remove(0);
+        assert_eq!(schema.check(), Ok(()));
+        schema.attributes[1].sub_attributes[0].ty = crate::AttributeType::Complex;
+        assert!(schema.check().unwrap_err().contains("cannot be complex"));
+        let mut schema = device_schemas().remove(0);
+        schema
+            .attributes
+            .push(AttributeDef::new("SERIAL", crate::AttributeType::String));
+        assert!(schema.check().unwrap_err().contains("defined twice"));
+        let mut schema = device_schemas().remove(0);
+        schema.attributes[0].name = "1serial".into();
+        assert!(
+            schema
+                .check()
+                .unwrap_err()
+                .contains("not an attribute name")
+        );
+        let mut schema = device_schemas().remove(0);
+        schema.attributes[0]
+            .sub_attributes
+            .push(AttributeDef::new("x", crate::AttributeType::String));
+        assert!(schema.check().unwrap_err().contains("only complex"));
+        let mut schema = device_schemas().remove(0);
+        schema.id = "Device".into();
+        assert!(schema.check().unwrap_err().contains("URN"));
     }
 }

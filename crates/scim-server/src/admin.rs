@@ -15,13 +15,14 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use scim_core::ports::{SystemClock, UuidV7Ids};
 use scim_core::{
     AuthService, Credential, CredentialStatus, DeleteMode, DuplicatePolicy, ErrorKind, IdpProfile,
-    NewToken, Tenant, TenantPolicies,
+    NewToken, Tenant, TenantExtension, TenantPolicies,
 };
-use scim_schema::Strictness;
+use scim_schema::{SchemaDef, Strictness};
 use serde_json::{Value, json};
 
 use crate::settings::{
-    DeleteModeArg, DuplicatesArg, IdpArg, Settings, StrictnessArg, TenantCommand, TokenCommand,
+    DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, Settings, StrictnessArg, TenantCommand,
+    TokenCommand,
 };
 
 /// A command the operator got wrong (a missing `--yes`, an invalid name or
@@ -158,11 +159,14 @@ pub async fn tenant(
                         StrictnessArg::Default => None,
                     };
                 }
-                auth.set_policies(name, policies).await.map_err(core)?;
+                auth.set_policies(name, policies.clone())
+                    .await
+                    .map_err(core)?;
                 let tenant = auth.tenant(name).await.map_err(core)?;
                 let tokens = auth.tokens(name).await.map_err(core)?;
                 Ok(describe(&tenant, &policies, &tokens, json))
             }
+            TenantCommand::Extension(command) => extension(settings, &auth, command, json).await,
             TenantCommand::Delete { name, .. } => {
                 let tenant = auth.delete_tenant(name).await.map_err(core)?;
                 Ok(if json {
@@ -177,6 +181,130 @@ pub async fn tenant(
         }
     })
     .await
+}
+
+/// Runs a `tenant extension` command.
+async fn extension(
+    settings: &Settings,
+    auth: &AuthService,
+    command: &ExtensionCommand,
+    json: bool,
+) -> anyhow::Result<String> {
+    match command {
+        ExtensionCommand::Add {
+            tenant,
+            file,
+            resource_type,
+            required,
+        } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let schema: SchemaDef = serde_json::from_str(&text).map_err(|e| {
+                UsageError(format!(
+                    "{} is not a SCIM schema (RFC 7643 §7): {e}",
+                    file.display()
+                ))
+            })?;
+            schema
+                .check()
+                .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+            let types = settings.resource_types()?;
+            let served = types
+                .iter()
+                .find(|t| t.name.eq_ignore_ascii_case(resource_type))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+                    UsageError(format!(
+                        "this server serves no resource type {resource_type:?}; it serves {}",
+                        names.join(", ")
+                    ))
+                })?;
+            if served.knows_schema(&schema.id) {
+                return Err(UsageError(format!(
+                    "{} already belongs to {} for every tenant",
+                    schema.id, served.name
+                ))
+                .into());
+            }
+            let mut policies = auth.policies(tenant).await.map_err(core)?;
+            policies.extensions.retain(|e| {
+                !(e.resource_type.eq_ignore_ascii_case(&served.name)
+                    && e.schema.id.eq_ignore_ascii_case(&schema.id))
+            });
+            policies.extensions.push(TenantExtension {
+                resource_type: served.name.clone(),
+                schema: Arc::new(schema),
+                required: *required,
+            });
+            auth.set_policies(tenant, policies.clone())
+                .await
+                .map_err(core)?;
+            Ok(extensions(&policies, json))
+        }
+        ExtensionCommand::List { tenant } => {
+            let policies = auth.policies(tenant).await.map_err(core)?;
+            Ok(extensions(&policies, json))
+        }
+        ExtensionCommand::Remove { tenant, schema } => {
+            let mut policies = auth.policies(tenant).await.map_err(core)?;
+            let before = policies.extensions.len();
+            policies
+                .extensions
+                .retain(|e| !e.schema.id.eq_ignore_ascii_case(schema));
+            if policies.extensions.len() == before {
+                return Err(
+                    UsageError(format!("tenant {tenant} has no extension {schema}")).into(),
+                );
+            }
+            auth.set_policies(tenant, policies.clone())
+                .await
+                .map_err(core)?;
+            Ok(extensions(&policies, json))
+        }
+    }
+}
+
+/// A tenant's schema extensions, as `tenant extension` prints them.
+fn extensions(policies: &TenantPolicies, json: bool) -> String {
+    if json {
+        return json_text(&Value::Array(
+            policies
+                .extensions
+                .iter()
+                .map(|e| {
+                    json!({
+                        "resourceType": e.resource_type,
+                        "schema": e.schema.id,
+                        "required": e.required,
+                        "attributes": e.schema.attributes.iter().map(|a| &a.name).collect::<Vec<_>>(),
+                    })
+                })
+                .collect(),
+        ));
+    }
+    if policies.extensions.is_empty() {
+        return "No schema extensions.\n".to_owned();
+    }
+    table(
+        &["RESOURCE TYPE", "SCHEMA", "REQUIRED", "ATTRIBUTES"],
+        policies
+            .extensions
+            .iter()
+            .map(|e| {
+                vec![
+                    e.resource_type.clone(),
+                    e.schema.id.clone(),
+                    if e.required { "yes" } else { "no" }.to_owned(),
+                    e.schema
+                        .attributes
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]
+            })
+            .collect(),
+    )
 }
 
 /// Runs a `token` command; returns what to print on standard output.
@@ -393,6 +521,11 @@ fn describe(
                 "idp": idp.unwrap_or(IdpProfile::default().as_str()),
             },
             "tokens": { "total": tokens.len(), "active": active },
+            "extensions": policies
+                .extensions
+                .iter()
+                .map(|e| json!({"resourceType": e.resource_type, "schema": e.schema.id}))
+                .collect::<Vec<_>>(),
         }));
     }
     let choice = |set: Option<&str>, default: &str| match set {
@@ -430,6 +563,9 @@ fn describe(
         choice(strictness, strictness_name(Strictness::default()))
     );
     let _ = writeln!(out, "tokens:      {} ({active} active)", tokens.len());
+    for e in &policies.extensions {
+        let _ = writeln!(out, "extension:   {} on {}", e.schema.id, e.resource_type);
+    }
     out
 }
 

@@ -19,13 +19,13 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use scim_adapter_seaorm::SeaOrmStore;
 use scim_core::ports::{SystemClock, UuidV7Ids};
-use scim_core::{AuthService, BootstrapOutcome, ResourceKind, ResourceService};
+use scim_core::{AuthService, BootstrapOutcome, ResourceService};
 use scim_http::{AppState, HttpConfig};
 use tokio::net::TcpListener;
 
 pub use settings::{
-    Cli, Command, DeleteModeArg, DuplicatesArg, IdpArg, LogFormat, Settings, StrictnessArg,
-    TenantCommand, TokenCommand,
+    Cli, Command, DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, LogFormat, Settings,
+    StrictnessArg, TenantCommand, TokenCommand,
 };
 
 /// The tenant created on first start.
@@ -45,7 +45,7 @@ impl Server {
     /// Prepares everything that can fail before serving: storage,
     /// migrations, the default tenant and the listening socket.
     pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
-        let user_type = settings.user_resource_type()?;
+        let types = settings.resource_types()?;
         let store = open_and_migrate(settings).await?;
         let store_arc = Arc::new(store.clone());
         let clock = Arc::new(SystemClock);
@@ -55,16 +55,21 @@ impl Server {
             .bootstrap(DEFAULT_TENANT, settings.bootstrap_token.as_deref())
             .await
             .context("cannot create the default tenant")?;
-        let users = ResourceService::new(
-            ResourceKind::User,
-            store_arc.clone(),
-            clock.clone(),
-            ids.clone(),
-        )
-        .with_resource_type(user_type)
-        .with_tenant_policies(store_arc.clone());
-        let groups = ResourceService::new(ResourceKind::Group, store_arc.clone(), clock, ids)
-            .with_tenant_policies(store_arc);
+        let mut services = types.into_iter().map(|resource_type| {
+            Arc::new(
+                ResourceService::for_type(
+                    resource_type,
+                    store_arc.clone(),
+                    clock.clone(),
+                    ids.clone(),
+                )
+                .with_tenant_policies(store_arc.clone()),
+            )
+        });
+        let (Some(users), Some(groups)) = (services.next(), services.next()) else {
+            anyhow::bail!("the User and Group resource types are missing");
+        };
+        let custom: Vec<_> = services.collect();
 
         let http = HttpConfig {
             base_path: settings.base_path.clone(),
@@ -78,8 +83,9 @@ impl Server {
             ..HttpConfig::default()
         };
         let router = scim_http::router(AppState {
-            users: Arc::new(users),
-            groups: Arc::new(groups),
+            users,
+            groups,
+            custom,
             auth: Arc::new(auth),
             config: Arc::new(http),
         })

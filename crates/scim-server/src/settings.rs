@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use scim_schema::{ResourceType, SchemaDef};
+use scim_schema::{ResourceType, ResourceTypeDef, SchemaDef};
 
 /// SCIM 2.0 provisioning server.
 ///
@@ -84,6 +84,10 @@ pub enum TenantCommand {
         #[arg(long, value_enum)]
         idp: Option<IdpArg>,
     },
+    /// Schema extensions the tenant adds to a resource type, e.g. its own
+    /// urn:example:...:User attributes.
+    #[command(subcommand)]
+    Extension(ExtensionCommand),
     /// Delete a tenant with ALL its data: tokens, users, groups, events.
     Delete {
         /// The tenant's name.
@@ -91,6 +95,39 @@ pub enum TenantCommand {
         /// Confirm the deletion; without it nothing is deleted.
         #[arg(long)]
         yes: bool,
+    },
+}
+
+/// `scim-server tenant extension ...`: one tenant's schema extensions.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum ExtensionCommand {
+    /// Add a schema extension (a SCIM schema JSON file, RFC 7643 §7) to
+    /// one of the tenant's resource types; it takes effect at once, on
+    /// every replica. Adding a schema the tenant has replaces it.
+    Add {
+        /// The tenant's name.
+        tenant: String,
+        /// The schema JSON file.
+        file: PathBuf,
+        /// The resource type it extends, by name.
+        #[arg(long, default_value = "User")]
+        resource_type: String,
+        /// Resources of the type must carry the extension.
+        #[arg(long)]
+        required: bool,
+    },
+    /// List the tenant's schema extensions.
+    List {
+        /// The tenant's name.
+        tenant: String,
+    },
+    /// Remove a schema extension from the tenant. Stored values stay in
+    /// the resources but are no longer returned, filtered or validated.
+    Remove {
+        /// The tenant's name.
+        tenant: String,
+        /// The schema id (URN).
+        schema: String,
     },
 }
 
@@ -287,6 +324,23 @@ pub struct Settings {
         value_delimiter = ','
     )]
     pub user_extensions: Vec<PathBuf>,
+
+    /// SCIM schema JSON files (RFC 7643 §7) for --resource-type: each holds
+    /// one schema, an array of schemas or a ListResponse of them. Repeat
+    /// the flag, or separate paths with commas in the variable.
+    #[arg(long = "schema", env = "SCIM_SCHEMAS", value_delimiter = ',')]
+    pub schema_files: Vec<PathBuf>,
+
+    /// Resource type JSON files (RFC 7643 §6): each holds one resource type
+    /// or an array of them, whose schemas come from --schema. A new name is
+    /// a resource type served at its endpoint; `User` or `Group` adds its
+    /// schemaExtensions to the built-in type.
+    #[arg(
+        long = "resource-type",
+        env = "SCIM_RESOURCE_TYPES",
+        value_delimiter = ','
+    )]
+    pub resource_type_files: Vec<PathBuf>,
 }
 
 impl Settings {
@@ -309,6 +363,8 @@ impl Settings {
             bulk_max_operations: 1000,
             bulk_max_payload_bytes: 4 * 1024 * 1024,
             user_extensions: Vec::new(),
+            schema_files: Vec::new(),
+            resource_type_files: Vec::new(),
         }
     }
 
@@ -348,9 +404,10 @@ impl Settings {
         })
     }
 
-    /// The User resource type: the core schema, the Enterprise User
-    /// extension and the extensions read from `user_extensions`.
-    pub fn user_resource_type(&self) -> anyhow::Result<ResourceType> {
+    /// The resource types served: Users (the core schema, the Enterprise
+    /// User extension and the extensions of `user_extensions`), Groups,
+    /// then the types of `resource_type_files`, in order.
+    pub fn resource_types(&self) -> anyhow::Result<Vec<ResourceType>> {
         let mut users = ResourceType::user();
         for path in &self.user_extensions {
             let text = std::fs::read_to_string(path)
@@ -358,13 +415,9 @@ impl Settings {
             let schema: SchemaDef = serde_json::from_str(&text).with_context(|| {
                 format!("{} is not a SCIM schema (RFC 7643 §7)", path.display())
             })?;
-            if !schema.id.to_ascii_lowercase().starts_with("urn:") {
-                bail!(
-                    "{}: the schema id must be a URN, got {:?}",
-                    path.display(),
-                    schema.id
-                );
-            }
+            schema
+                .check()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             if users.knows_schema(&schema.id) {
                 bail!(
                     "{}: the schema {} is defined twice",
@@ -374,7 +427,32 @@ impl Settings {
             }
             users = users.with_extension(schema, false);
         }
-        Ok(users)
+        let mut types = vec![users, ResourceType::group()];
+        let mut schemas: Vec<SchemaDef> = Vec::new();
+        for path in &self.schema_files {
+            for schema in read_documents::<SchemaDef>(path, "SCIM schema (RFC 7643 §7)")? {
+                if schemas
+                    .iter()
+                    .any(|s| s.id.eq_ignore_ascii_case(&schema.id))
+                {
+                    bail!(
+                        "{}: the schema {} is defined twice",
+                        path.display(),
+                        schema.id
+                    );
+                }
+                schemas.push(schema);
+            }
+        }
+        for path in &self.resource_type_files {
+            let documents =
+                read_documents::<ResourceTypeDef>(path, "SCIM resource type (RFC 7643 §6)")?;
+            for definition in documents {
+                add_resource_type(&mut types, &definition, &schemas)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            }
+        }
+        Ok(types)
     }
 
     /// The database URL to connect to. Without one, the embedded SQLite
@@ -417,6 +495,114 @@ fn redact(url: &str) -> String {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
     }
+}
+
+/// Endpoints the protocol reserves (RFC 7644 §3.2), which no configured
+/// resource type may take.
+const RESERVED_ENDPOINTS: [&str; 7] = [
+    "/Users",
+    "/Groups",
+    "/Me",
+    "/Bulk",
+    "/Schemas",
+    "/ResourceTypes",
+    "/ServiceProviderConfig",
+];
+
+/// Adds a resource type document to `types`: a new type, or for `User`
+/// and `Group`, their extensions.
+fn add_resource_type(
+    types: &mut Vec<ResourceType>,
+    definition: &ResourceTypeDef,
+    schemas: &[SchemaDef],
+) -> Result<(), String> {
+    let builtin = types
+        .iter_mut()
+        .take(2)
+        .find(|t| t.name.eq_ignore_ascii_case(&definition.name));
+    if let Some(builtin) = builtin {
+        if !definition.endpoint.eq_ignore_ascii_case(&builtin.endpoint)
+            || !definition.schema.eq_ignore_ascii_case(&builtin.schema.id)
+        {
+            return Err(format!(
+                "{} is built in: its endpoint is {} and its schema {}; only schemaExtensions can be added",
+                builtin.name, builtin.endpoint, builtin.schema.id
+            ));
+        }
+        for extension in &definition.schema_extensions {
+            if builtin.knows_schema(&extension.schema) {
+                return Err(format!(
+                    "{}: schema {} is named twice",
+                    builtin.name, extension.schema
+                ));
+            }
+            let schema = schemas
+                .iter()
+                .find(|s| s.id.eq_ignore_ascii_case(&extension.schema))
+                .ok_or_else(|| {
+                    format!(
+                        "{}: no schema {} is defined",
+                        builtin.name, extension.schema
+                    )
+                })?;
+            schema.check()?;
+            *builtin = builtin
+                .clone()
+                .with_extension(schema.clone(), extension.required);
+        }
+        return Ok(());
+    }
+    let resource_type = ResourceType::from_definition(definition, schemas)?;
+    if RESERVED_ENDPOINTS
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(&resource_type.endpoint))
+    {
+        return Err(format!(
+            "{}: the endpoint {} is reserved by the protocol",
+            resource_type.name, resource_type.endpoint
+        ));
+    }
+    if let Some(other) = types.iter().find(|t| {
+        t.name.eq_ignore_ascii_case(&resource_type.name)
+            || t.endpoint.eq_ignore_ascii_case(&resource_type.endpoint)
+    }) {
+        return Err(format!(
+            "{}: its name or endpoint is taken by the resource type {}",
+            resource_type.name, other.name
+        ));
+    }
+    types.push(resource_type);
+    Ok(())
+}
+
+/// The documents of a JSON file holding one document, an array of them or
+/// a ListResponse of them.
+fn read_documents<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    what: &str,
+) -> anyhow::Result<Vec<T>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut map) if map.contains_key("Resources") => {
+            match map.remove("Resources") {
+                Some(serde_json::Value::Array(items)) => items,
+                _ => bail!("{}: Resources must be an array", path.display()),
+            }
+        }
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_json::from_value(item)
+                .with_context(|| format!("{}: document {} is not a {what}", path.display(), i + 1))
+        })
+        .collect()
 }
 
 #[cfg(test)]

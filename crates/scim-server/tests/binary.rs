@@ -425,3 +425,93 @@ async fn operators_onboard_rotate_revoke_and_remove_tenants_from_the_command_lin
     assert_eq!(code, Some(1));
     assert!(stderr.contains("no tenant named"), "{stderr}");
 }
+
+#[test]
+fn operators_add_list_and_remove_a_tenants_schema_extensions() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    admin_ok(&data, &["tenant", "create", "acme"]);
+    let schema = dir.path().join("acme.json");
+    std::fs::write(
+        &schema,
+        r#"{"id":"urn:example:params:scim:schemas:extension:acme:2.0:User","name":"Acme",
+            "attributes":[{"name":"costCenter","type":"string"}]}"#,
+    )
+    .unwrap();
+    let added = admin_ok(
+        &data,
+        &[
+            "tenant",
+            "extension",
+            "add",
+            "acme",
+            schema.to_str().unwrap(),
+        ],
+    );
+    assert!(added.contains("urn:example:params:scim:schemas:extension:acme:2.0:User"));
+    let listed: Value = serde_json::from_str(&admin_ok(
+        &data,
+        &["tenant", "extension", "list", "acme", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(
+        listed,
+        serde_json::json!([{
+            "resourceType": "User",
+            "schema": "urn:example:params:scim:schemas:extension:acme:2.0:User",
+            "required": false,
+            "attributes": ["costCenter"]
+        }])
+    );
+    let shown = admin_ok(&data, &["tenant", "show", "acme"]);
+    assert!(
+        shown.contains(
+            "extension:   urn:example:params:scim:schemas:extension:acme:2.0:User on User"
+        ),
+        "{shown}"
+    );
+
+    // Mistakes are usage errors (exit code 2) that name the fault.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"id":"not-a-urn","attributes":[]}"#).unwrap();
+    let (code, _, stderr) = admin(
+        &data,
+        &["tenant", "extension", "add", "acme", bad.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("URN"), "{stderr}");
+    let (code, _, stderr) = admin(
+        &data,
+        &[
+            "tenant",
+            "extension",
+            "add",
+            "acme",
+            schema.to_str().unwrap(),
+            "--resource-type",
+            "Printer",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("serves no resource type"), "{stderr}");
+    let (code, _, stderr) = admin(
+        &data,
+        &["tenant", "extension", "remove", "acme", "urn:nope"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+
+    admin_ok(
+        &data,
+        &[
+            "tenant",
+            "extension",
+            "remove",
+            "acme",
+            "urn:example:params:scim:schemas:extension:acme:2.0:User",
+        ],
+    );
+    assert_eq!(
+        admin_ok(&data, &["tenant", "extension", "list", "acme"]),
+        "No schema extensions.\n"
+    );
+}

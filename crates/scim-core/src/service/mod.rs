@@ -3,4 +3,4 @@
 mod cursor;
 mod resources;
 
-pub use resources::{ListRequest, Listing, MAX_KEY_CHARS, ResourceService};
+pub use resources::{Fields, ListRequest, Listing, MAX_KEY_CHARS, ResourceService};

@@ -4,15 +4,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use scim_filter::AttributeResolver;
-use scim_schema::{Mode, Projection, ResourceType, Strictness, ValidationError};
+use scim_schema::{Mode, ResourceType, Strictness, ValidationError};
 use serde_json::{Map, Value};
 
 use super::cursor;
 use crate::error::{Error, ErrorKind};
 use crate::model::{
     DeleteMode, DuplicatePolicy, Event, EventType, IdpProfile, Member, MemberChange, NewResource,
-    Query, Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, TenantId,
-    TenantPolicies,
+    Query, Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, TenantExtension,
+    TenantId, TenantPolicies,
 };
 use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError, TenantStore};
 
@@ -52,22 +52,63 @@ pub struct Listing {
     pub next_cursor: Option<String>,
 }
 
+/// The `attributes` and `excludedAttributes` parameters of a request
+/// (RFC 7644 §3.9), as sent: comma-separated attribute names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    /// The `attributes` parameter: only these (and `returned: always`).
+    pub attributes: Option<String>,
+    /// The `excludedAttributes` parameter; ignored when `attributes` is given.
+    pub excluded: Option<String>,
+}
+
+impl Fields {
+    /// Every attribute returned by default.
+    pub fn all() -> Self {
+        Fields::default()
+    }
+}
+
+/// A resource type as one tenant sees it, with the filter evaluator's view
+/// of it.
+#[derive(Debug)]
+struct Typed {
+    resource_type: ResourceType,
+    schemas: Arc<scim_filter::Schemas>,
+}
+
+impl Typed {
+    fn new(resource_type: ResourceType) -> Arc<Typed> {
+        Arc::new(Typed {
+            schemas: Arc::new(filter_schemas(&resource_type)),
+            resource_type,
+        })
+    }
+}
+
 /// The policies in force for one request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Effective {
     duplicates: DuplicatePolicy,
     delete_mode: DeleteMode,
     strictness: Strictness,
+    typed: Arc<Typed>,
 }
 
-/// The service for one resource kind (Users or Groups) of any tenant.
+/// The resource types of tenants that add extensions, each with the
+/// extensions it was built from: rebuilt only when those change.
+type TenantTypes = std::collections::HashMap<TenantId, (Vec<TenantExtension>, Arc<Typed>)>;
+
+/// The service for one resource kind (Users, Groups or a configured
+/// resource type) of any tenant.
 pub struct ResourceService {
     tenant_policies: Option<Arc<dyn TenantStore>>,
     kind: ResourceKind,
     delete_mode: DeleteMode,
     duplicates: DuplicatePolicy,
-    resource_type: ResourceType,
-    schemas: Arc<scim_filter::Schemas>,
+    typed: Arc<Typed>,
+    tenant_types: std::sync::Mutex<TenantTypes>,
+    unique: Option<String>,
     strictness: Strictness,
     store: Arc<dyn ResourceStore>,
     clock: Arc<dyn Clock>,
@@ -86,8 +127,11 @@ impl From<ValidationError> for Error {
 }
 
 impl ResourceService {
-    /// A service for `kind` with its built-in resource type (Users with the
-    /// Enterprise User extension, or Groups) over the given ports.
+    /// A service for a built-in `kind` with its built-in resource type
+    /// (Users with the Enterprise User extension, or Groups) over the given
+    /// ports. A configured kind starts from an empty resource type of its
+    /// name: give it its own with [`ResourceService::with_resource_type`],
+    /// or build the service with [`ResourceService::for_type`].
     pub fn new(
         kind: ResourceKind,
         store: Arc<dyn ResourceStore>,
@@ -97,14 +141,25 @@ impl ResourceService {
         let resource_type = match kind {
             ResourceKind::User => ResourceType::user(),
             ResourceKind::Group => ResourceType::group(),
+            ResourceKind::Custom(custom) => ResourceType::new(
+                custom.as_str(),
+                format!("/{}", custom.as_str()),
+                scim_schema::SchemaDef {
+                    id: format!("urn:unconfigured:{}", custom.as_str()),
+                    name: custom.as_str().to_owned(),
+                    description: String::new(),
+                    attributes: Vec::new(),
+                },
+            ),
         };
         ResourceService {
             tenant_policies: None,
             kind,
             delete_mode: DeleteMode::default(),
             duplicates: DuplicatePolicy::default(),
-            schemas: Arc::new(filter_schemas(&resource_type)),
-            resource_type,
+            unique: unique_attribute(kind, &resource_type),
+            typed: Typed::new(resource_type),
+            tenant_types: Default::default(),
             strictness: Strictness::Lenient,
             store,
             clock,
@@ -112,10 +167,27 @@ impl ResourceService {
         }
     }
 
+    /// A service for `resource_type`: the built-in kind of its name
+    /// (`User`, `Group`) or a configured kind.
+    pub fn for_type(
+        resource_type: ResourceType,
+        store: Arc<dyn ResourceStore>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        ResourceService::new(ResourceKind::named(&resource_type.name), store, clock, ids)
+            .with_resource_type(resource_type)
+    }
+
     /// Replaces the resource type, e.g. to add custom extensions.
+    ///
+    /// For a configured kind, the first single-valued string attribute of
+    /// the base schema whose `uniqueness` is `server` or `global` is kept
+    /// unique per tenant, case-insensitively unless it is `caseExact`.
     pub fn with_resource_type(mut self, resource_type: ResourceType) -> Self {
-        self.schemas = Arc::new(filter_schemas(&resource_type));
-        self.resource_type = resource_type;
+        self.unique = unique_attribute(self.kind, &resource_type);
+        self.typed = Typed::new(resource_type);
+        self.tenant_types = Default::default();
         self
     }
 
@@ -136,7 +208,48 @@ impl ResourceService {
                 .unwrap_or(self.duplicates),
             delete_mode: set.delete_mode.unwrap_or(self.delete_mode),
             strictness: set.strictness.unwrap_or(self.strictness),
+            typed: self.typed_for(tenant, set.extensions),
         })
+    }
+
+    /// The resource type as `tenant` sees it: the service's, with the
+    /// extensions the tenant adds to it.
+    fn typed_for(&self, tenant: &TenantId, extensions: Vec<TenantExtension>) -> Arc<Typed> {
+        let mine: Vec<TenantExtension> = extensions
+            .into_iter()
+            .filter(|e| e.resource_type.eq_ignore_ascii_case(self.kind.as_str()))
+            .collect();
+        // A poisoned lock holds a consistent map: entries are replaced whole.
+        let mut cache = self
+            .tenant_types
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if mine.is_empty() {
+            cache.remove(tenant);
+            return self.typed.clone();
+        }
+        if let Some((built_from, typed)) = cache.get(tenant)
+            && *built_from == mine
+        {
+            return typed.clone();
+        }
+        let mut resource_type = self.typed.resource_type.clone();
+        for extension in &mine {
+            // The server's own definition wins over a tenant's of the same URN.
+            if !resource_type.knows_schema(&extension.schema.id) {
+                resource_type =
+                    resource_type.with_extension((*extension.schema).clone(), extension.required);
+            }
+        }
+        let typed = Typed::new(resource_type);
+        cache.insert(tenant.clone(), (mine, typed.clone()));
+        typed
+    }
+
+    /// The resource type as `tenant` sees it: the service's, with the
+    /// schema extensions the tenant adds ([`TenantPolicies::extensions`]).
+    pub async fn resource_type_for(&self, tenant: &TenantId) -> Result<ResourceType, Error> {
+        Ok(self.policies(tenant).await?.typed.resource_type.clone())
     }
 
     /// The policies `tenant` has set (all unset without a tenant store).
@@ -170,9 +283,14 @@ impl ResourceService {
         self.kind
     }
 
-    /// The resource type: schemas and extensions.
+    /// The resource type every tenant shares: schemas and extensions.
     pub fn resource_type(&self) -> &ResourceType {
-        &self.resource_type
+        &self.typed.resource_type
+    }
+
+    /// The attribute kept unique per tenant (`userName` for users), if any.
+    pub fn unique_attribute(&self) -> Option<&str> {
+        self.unique.as_deref()
     }
 
     /// Validates `body` and stores it as a new resource.
@@ -185,9 +303,10 @@ impl ResourceService {
     /// and nothing is created.
     pub async fn create(&self, tenant: &TenantId, body: Value) -> Result<StoredResource, Error> {
         let policies = self.policies(tenant).await?;
-        let mut attributes = self.prepare(body, Mode::Create, policies.strictness)?;
+        let mut attributes =
+            self.prepare(&policies.typed, body, Mode::Create, policies.strictness)?;
         let members = self.take_members(tenant, &mut attributes).await?;
-        let (unique_key, external_id) = self.keys(&attributes)?;
+        let (unique_key, external_id) = self.keys(&policies.typed, &attributes)?;
         let id = self.ids.new_id();
         let created = self.clock.now();
         let members = members.unwrap_or_default();
@@ -206,12 +325,12 @@ impl ResourceService {
         match self.store.create(tenant, resource).await {
             Err(StoreError::Conflict { attribute }) => {
                 if let Some(existing) = self
-                    .replayed(tenant, unique_key, external_id, policies.duplicates)
+                    .replayed(tenant, &policies, unique_key, external_id)
                     .await?
                 {
                     return Ok(existing);
                 }
-                Err(StoreError::Conflict { attribute }.into())
+                Err(self.conflict(attribute))
             }
             other => Ok(other?),
         }
@@ -222,14 +341,14 @@ impl ResourceService {
     async fn replayed(
         &self,
         tenant: &TenantId,
+        policies: &Effective,
         unique_key: Option<String>,
         external_id: Option<String>,
-        duplicates: DuplicatePolicy,
     ) -> Result<Option<StoredResource>, Error> {
-        let (Some(key), Some(name)) = (unique_key, self.kind.unique_attribute()) else {
+        let (Some(key), Some(name)) = (unique_key, self.unique.as_deref()) else {
             return Ok(None);
         };
-        let wanted = match duplicates {
+        let wanted = match policies.duplicates {
             DuplicatePolicy::Conflict => return Ok(None),
             DuplicatePolicy::ReturnExisting => None,
             DuplicatePolicy::ReturnSameExternalId => match external_id {
@@ -248,7 +367,7 @@ impl ResourceService {
             start_index: 1,
             after: None,
             count: 1,
-            schemas: self.schemas.clone(),
+            schemas: policies.typed.schemas.clone(),
         };
         let page = self.store.query(tenant, self.kind, &query).await?;
         Ok(page
@@ -284,11 +403,12 @@ impl ResourceService {
     /// query's order, not an offset: paging by cursor neither repeats nor
     /// skips a resource when others are created or deleted meanwhile.
     pub async fn list(&self, tenant: &TenantId, request: &ListRequest) -> Result<Listing, Error> {
+        let schemas = self.policies(tenant).await?.typed.schemas.clone();
         let filter = match request.filter.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => {
                 let filter = scim_filter::parse(text).map_err(filter_error)?;
-                scim_filter::validate(&filter, self.schemas.as_ref()).map_err(filter_error)?;
+                scim_filter::validate(&filter, schemas.as_ref()).map_err(filter_error)?;
                 Some(filter)
             }
         };
@@ -299,7 +419,7 @@ impl ResourceService {
                     .ok()
                     .filter(|p| p.filter.is_none() && p.sub_attr.is_none())
                     .map(|p| p.attr)
-                    .filter(|attr| self.schemas.resolve_path(attr).is_ok())
+                    .filter(|attr| schemas.resolve_path(attr).is_ok())
                     .ok_or_else(|| {
                         Error::invalid_value(format!("sortBy names no sortable attribute: {text}"))
                     })?;
@@ -347,7 +467,7 @@ impl ResourceService {
             },
             after,
             count: request.count,
-            schemas: self.schemas.clone(),
+            schemas,
         };
         let page = self.store.query(tenant, self.kind, &query).await?;
         let next_cursor = match (&binding, &page.next) {
@@ -382,9 +502,13 @@ impl ResourceService {
             if expected_version.is_some_and(|v| v != current.version) {
                 return Err(StoreError::VersionMismatch.into());
             }
-            let strictness = self.policies(tenant).await?.strictness;
-            let mut attributes =
-                self.prepare(body.clone(), Mode::Replace(&current.attributes), strictness)?;
+            let policies = self.policies(tenant).await?;
+            let mut attributes = self.prepare(
+                &policies.typed,
+                body.clone(),
+                Mode::Replace(&current.attributes),
+                policies.strictness,
+            )?;
             // A PUT without `members` does not assert them (RFC 7644 §3.5.1
             // allows either reading): they stay. `members: []` clears them.
             let members = self.take_members(tenant, &mut attributes).await?;
@@ -413,7 +537,7 @@ impl ResourceService {
             if attributes == current.attributes && member_changes.is_empty() {
                 return Ok(current);
             }
-            let (unique_key, external_id) = self.keys(&attributes)?;
+            let (unique_key, external_id) = self.keys(&policies.typed, &attributes)?;
             let modified = self.clock.now();
             let mut events = self.update_events(id, &current.attributes, &attributes, modified);
             events.extend(self.member_events(id, &member_changes, modified));
@@ -481,7 +605,8 @@ impl ResourceService {
                 ),
             ));
         }
-        let strictness = self.policies(tenant).await?.strictness;
+        let policies = self.policies(tenant).await?;
+        let strictness = policies.strictness;
         let options = scim_patch::Options::new()
             .with_extract_members(self.kind == ResourceKind::Group)
             .with_strictness(strictness);
@@ -496,7 +621,7 @@ impl ResourceService {
             // Clients echo `id` in no-path replaces (Okta); it must match.
             document.insert("id".to_owned(), Value::String(current.id.clone()));
             let outcome = scim_patch::apply(
-                &self.resource_type,
+                &policies.typed.resource_type,
                 &Value::Object(document),
                 &request,
                 &options,
@@ -509,7 +634,12 @@ impl ResourceService {
                     map.remove("id");
                     map.remove("meta");
                 }
-                self.prepare(patched, Mode::Replace(&current.attributes), strictness)?
+                self.prepare(
+                    &policies.typed,
+                    patched,
+                    Mode::Replace(&current.attributes),
+                    strictness,
+                )?
             } else {
                 current.attributes.clone()
             };
@@ -524,7 +654,7 @@ impl ResourceService {
                     .change_members(tenant, id, Some(current.version), &changes, now, events)
                     .await
             } else {
-                let (unique_key, external_id) = self.keys(&attributes)?;
+                let (unique_key, external_id) = self.keys(&policies.typed, &attributes)?;
                 let replacement = Replacement {
                     external_id,
                     unique_key,
@@ -605,26 +735,21 @@ impl ResourceService {
         Ok(self.store.purge(tenant, before, None).await?)
     }
 
-    /// The projection for the `attributes` and `excludedAttributes`
-    /// parameters of a request.
-    pub fn projection(&self, attributes: Option<&str>, excluded: Option<&str>) -> Projection {
-        self.resource_type.projection(attributes, excluded)
-    }
-
     /// The representation of a stored resource as clients see it: `id`,
     /// `meta`, a group's `members` or a user's `groups` (read from the
     /// membership store only when the projection wants them), and the
-    /// attributes `projection` selects. `base_url` is the SCIM base URL the
-    /// client used, for `meta.location` and `$ref`s; only the caller knows it.
+    /// attributes `fields` selects, as the tenant's resource type defines
+    /// them. `base_url` is the SCIM base URL the client used, for
+    /// `meta.location` and `$ref`s; only the caller knows it.
     pub async fn render(
         &self,
         tenant: &TenantId,
         resource: &StoredResource,
         base_url: Option<&str>,
-        projection: &Projection,
+        fields: &Fields,
     ) -> Result<Value, Error> {
         let mut all = self
-            .render_many(tenant, std::slice::from_ref(resource), base_url, projection)
+            .render_many(tenant, std::slice::from_ref(resource), base_url, fields)
             .await?;
         all.pop()
             .ok_or_else(|| Error::new(ErrorKind::Internal, "rendering lost a resource"))
@@ -637,16 +762,21 @@ impl ResourceService {
         tenant: &TenantId,
         resources: &[StoredResource],
         base_url: Option<&str>,
-        projection: &Projection,
+        fields: &Fields,
     ) -> Result<Vec<Value>, Error> {
+        let typed = self.policies(tenant).await?.typed;
+        let resource_type = &typed.resource_type;
+        let projection =
+            resource_type.projection(fields.attributes.as_deref(), fields.excluded.as_deref());
         let reference = |kind: ResourceKind, id: &str| {
-            base_url.map(|b| Value::String(format!("{b}{}/{id}", kind.endpoint())))
+            let endpoint = kind.endpoint()?;
+            base_url.map(|b| Value::String(format!("{b}{endpoint}/{id}")))
         };
         let ids: Vec<String> = resources.iter().map(|r| r.id.clone()).collect();
         // The membership attribute of each resource, when it is returned.
         let mut attached: std::collections::HashMap<String, Vec<Value>> = Default::default();
         match self.kind {
-            ResourceKind::Group if !projection.excludes(&self.resource_type, "members") => {
+            ResourceKind::Group if !projection.excludes(resource_type, "members") => {
                 for (group, m) in self.store.members_of_many(tenant, &ids).await? {
                     let mut o = Map::new();
                     o.insert("value".into(), Value::String(m.id.clone()));
@@ -657,7 +787,7 @@ impl ResourceService {
                     attached.entry(group).or_default().push(Value::Object(o));
                 }
             }
-            ResourceKind::User if !projection.excludes(&self.resource_type, "groups") => {
+            ResourceKind::User if !projection.excludes(resource_type, "groups") => {
                 for (member, g) in self.store.groups_of_many(tenant, &ids).await? {
                     let mut o = Map::new();
                     o.insert("value".into(), Value::String(g.id.clone()));
@@ -675,18 +805,21 @@ impl ResourceService {
         }
         let name = match self.kind {
             ResourceKind::Group => "members",
-            ResourceKind::User => "groups",
+            _ => "groups",
         };
         Ok(resources
             .iter()
             .map(|resource| {
                 let location =
-                    base_url.map(|b| format!("{b}{}/{}", self.kind.endpoint(), resource.id));
+                    base_url.map(|b| format!("{b}{}/{}", resource_type.endpoint, resource.id));
                 let mut representation = resource.representation(location);
+                representation
+                    .entry("schemas")
+                    .or_insert_with(|| Value::Array(vec![resource_type.schema.id.clone().into()]));
                 if let Some(list) = attached.remove(&resource.id) {
                     representation.insert(name.into(), Value::Array(list));
                 }
-                Value::Object(self.resource_type.shape(&representation, projection))
+                Value::Object(resource_type.shape(&representation, &projection))
             })
             .collect())
     }
@@ -753,7 +886,7 @@ impl ResourceService {
         let found = self.store.existing(tenant, ids).await?;
         let mut members = Vec::with_capacity(ids.len());
         for id in ids {
-            match found.iter().find(|m| &m.id == id) {
+            match found.iter().find(|m| &m.id == id && m.kind.can_be_member()) {
                 Some(m) => members.push(m.clone()),
                 None => {
                     return Err(Error::invalid_value(format!(
@@ -778,6 +911,11 @@ impl ResourceService {
 
     fn types(&self) -> KindEvents {
         match self.kind {
+            ResourceKind::Custom(_) => KindEvents {
+                created: EventType::ResourceCreated,
+                updated: EventType::ResourceUpdated,
+                deleted: EventType::ResourceDeleted,
+            },
             ResourceKind::User => KindEvents {
                 created: EventType::UserCreated,
                 updated: EventType::UserUpdated,
@@ -882,13 +1020,25 @@ impl ResourceService {
     fn store_error(&self, err: StoreError, id: &str) -> Error {
         match err {
             StoreError::NotFound => self.not_found(id),
+            StoreError::Conflict { attribute } => self.conflict(attribute),
             other => other.into(),
         }
+    }
+
+    /// A collision on the unique key, named by the attribute it holds:
+    /// stores know the built-in kinds' unique attributes only.
+    fn conflict(&self, attribute: String) -> Error {
+        let attribute = match &self.unique {
+            Some(unique) => unique.clone(),
+            None => attribute,
+        };
+        StoreError::Conflict { attribute }.into()
     }
 
     /// Validates a body and removes what is never stored.
     fn prepare(
         &self,
+        typed: &Typed,
         body: Value,
         mode: Mode<'_>,
         strictness: Strictness,
@@ -896,7 +1046,7 @@ impl ResourceService {
         if self.kind == ResourceKind::Group {
             member_values_given(&body)?;
         }
-        let mut attributes = self.resource_type.validate(body, mode, strictness)?;
+        let mut attributes = typed.resource_type.validate(body, mode, strictness)?;
         // Passwords are write-only and never returned. This server does not
         // authenticate users, so it keeps no password, hashed or not.
         attributes.remove("password");
@@ -906,20 +1056,34 @@ impl ResourceService {
     /// The folded unique key and the externalId of validated attributes.
     fn keys(
         &self,
+        typed: &Typed,
         attributes: &Map<String, Value>,
     ) -> Result<(Option<String>, Option<String>), Error> {
         let external_id = match attributes.get("externalId") {
             Some(Value::String(s)) => Some(bounded("externalId", s)?.to_owned()),
             _ => None,
         };
-        let Some(name) = self.kind.unique_attribute() else {
+        let Some(name) = self.unique.as_deref() else {
             return Ok((None, external_id));
         };
         let value = match attributes.get(name) {
             Some(Value::String(s)) if !s.trim().is_empty() => bounded(name, s)?,
-            _ => return Err(Error::invalid_value(format!("{name} is required"))),
+            // The built-in kinds' keys are required; a configured kind's
+            // unique attribute is unique when present.
+            _ if self.kind.unique_attribute().is_some() => {
+                return Err(Error::invalid_value(format!("{name} is required")));
+            }
+            _ => return Ok((None, external_id)),
         };
-        let folded = value.to_lowercase();
+        let case_exact = typed
+            .resource_type
+            .core_attribute(name)
+            .is_some_and(|def| def.case_exact);
+        let folded = if case_exact {
+            value.to_owned()
+        } else {
+            value.to_lowercase()
+        };
         bounded(name, &folded)?;
         Ok((Some(folded), external_id))
     }
@@ -956,6 +1120,25 @@ fn changed_attributes(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec
         }
     }
     names
+}
+
+/// The attribute kept unique per tenant: `userName` for users; for a
+/// configured kind, the first single-valued string of its base schema
+/// whose `uniqueness` is `server` or `global`.
+fn unique_attribute(kind: ResourceKind, resource_type: &ResourceType) -> Option<String> {
+    match kind {
+        ResourceKind::Custom(_) => resource_type
+            .schema
+            .attributes
+            .iter()
+            .find(|a| {
+                !a.multi_valued
+                    && a.ty == scim_schema::AttributeType::String
+                    && a.uniqueness != scim_schema::Uniqueness::None
+            })
+            .map(|a| a.name.clone()),
+        builtin => builtin.unique_attribute().map(str::to_owned),
+    }
 }
 
 /// The filter evaluator's view of a resource type.

@@ -44,6 +44,7 @@ where
     tenants_and_credentials(store).await?;
     credentials_expire_and_are_revoked(store).await?;
     tenants_are_listed_found_and_deleted_without_a_trace(store).await?;
+    configured_kinds_are_stored_like_the_built_in_ones(store).await?;
     Ok(())
 }
 
@@ -1622,19 +1623,27 @@ async fn tenants_and_credentials<S: TenantStore>(store: &S) -> Result<(), String
         delete_mode: Some(DeleteMode::Hard),
         strictness: Some(scim_schema::Strictness::Strict),
         idp: Some(IdpProfile::Okta),
+        extensions: vec![crate::TenantExtension {
+            resource_type: "User".into(),
+            schema: std::sync::Arc::new(badge_schema()),
+            required: true,
+        }],
     };
     store
-        .set_policies(&id, chosen)
+        .set_policies(&id, chosen.clone())
         .await
         .map_err(|e| format!("set_policies failed: {e}"))?;
     let read = store.policies(&id).await;
-    check(read.is_ok_and(|p| p == chosen), "policies MUST round-trip")?;
+    check(
+        read.is_ok_and(|p| p == chosen),
+        "policies MUST round-trip, schema extensions included",
+    )?;
     let partial = TenantPolicies {
         delete_mode: Some(DeleteMode::Soft),
         ..TenantPolicies::default()
     };
     store
-        .set_policies(&id, partial)
+        .set_policies(&id, partial.clone())
         .await
         .map_err(|e| format!("set_policies failed: {e}"))?;
     let read = store.policies(&id).await;
@@ -2173,8 +2182,8 @@ async fn tenants_are_listed_found_and_deleted_without_a_trace<S: ResourceStore +
         (gone_id, ResourceKind::User),
     ] {
         let mut new = match kind {
-            ResourceKind::User => user(&format!("{id}@example.com"), None),
             ResourceKind::Group => group("Traces"),
+            _ => user(&format!("{id}@example.com"), None),
         };
         new.id = id.clone();
         store
@@ -2200,6 +2209,132 @@ async fn tenants_are_listed_found_and_deleted_without_a_trace<S: ResourceStore +
             .await
             .is_ok(),
         "a deleted tenant's unique keys MUST be free again",
+    )?;
+    Ok(())
+}
+
+/// A tenant's schema extension of Users, as an operator would load it.
+fn badge_schema() -> scim_schema::SchemaDef {
+    scim_schema::SchemaDef {
+        id: "urn:example:params:scim:schemas:extension:badge:2.0:User".into(),
+        name: "Badge".into(),
+        description: "Building access".into(),
+        attributes: vec![
+            scim_schema::AttributeDef::new("badgeNumber", scim_schema::AttributeType::String),
+            scim_schema::AttributeDef::new("floor", scim_schema::AttributeType::Integer),
+        ],
+    }
+}
+
+/// The schema of a configured resource type: devices with a unique serial.
+fn device_schemas() -> scim_filter::Schemas {
+    let mut serial = scim_schema::AttributeDef::new("serial", scim_schema::AttributeType::String);
+    serial.uniqueness = scim_schema::Uniqueness::Server;
+    scim_filter::Schemas::new(
+        scim_schema::SchemaDef {
+            id: "urn:example:params:scim:schemas:core:2.0:Device".into(),
+            name: "Device".into(),
+            description: String::new(),
+            attributes: vec![
+                serial,
+                scim_schema::AttributeDef::new("model", scim_schema::AttributeType::String),
+            ],
+        },
+        std::iter::empty(),
+    )
+}
+
+fn device(kind: ResourceKind, serial: &str, model: &str) -> NewResource {
+    let mut attributes = Map::new();
+    attributes.insert("serial".into(), json!(serial));
+    attributes.insert("model".into(), json!(model));
+    NewResource {
+        id: fresh(),
+        kind,
+        external_id: None,
+        unique_key: Some(serial.to_lowercase()),
+        attributes,
+        members: Vec::new(),
+        created: now(),
+        events: Vec::new(),
+    }
+}
+
+async fn configured_kinds_are_stored_like_the_built_in_ones<S: ResourceStore + TenantStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let devices = ResourceKind::named("Device");
+    let mut first = device(devices, "SN-1", "laptop");
+    first.events = vec![Event {
+        resource_kind: devices,
+        ..event(EventType::ResourceCreated, &first.id)
+    }];
+    let created = store
+        .create(&t, first)
+        .await
+        .map_err(|e| format!("create of a configured kind failed: {e}"))?;
+    check(
+        created.kind == devices,
+        "a configured kind MUST be stored and returned under its name",
+    )?;
+    let read = store
+        .get(&t, devices, &created.id)
+        .await
+        .map_err(|e| format!("get failed: {e}"))?;
+    check(
+        read.as_ref() == Some(&created),
+        "a configured kind's resource MUST read back as created",
+    )?;
+    check(
+        store
+            .get(&t, ResourceKind::User, &created.id)
+            .await
+            .is_ok_and(|r| r.is_none()),
+        "get MUST return None for a configured kind's resource asked as a user",
+    )?;
+    // Its unique key is its own kind's: a user with the same key is fine.
+    let twin = store.create(&t, device(devices, "sn-1", "phone")).await;
+    check(
+        matches!(twin, Err(StoreError::Conflict { .. })),
+        "a configured kind's unique key MUST conflict within the kind",
+    )?;
+    store
+        .create(&t, user("sn-1", None))
+        .await
+        .map_err(|e| format!("a user MUST NOT collide with a device's key: {e}"))?;
+    store
+        .create(&t, device(devices, "SN-2", "phone"))
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    let mut q = query(Some(r#"model eq "PHONE""#), None, SortOrder::Ascending)?;
+    q.schemas = Arc::new(device_schemas());
+    let page = store
+        .query(&t, devices, &q)
+        .await
+        .map_err(|e| format!("a configured kind's query failed: {e}"))?;
+    check(
+        page.total_results == 1
+            && page.resources.first().map(|r| &r.attributes["serial"]) == Some(&json!("SN-2")),
+        "a configured kind MUST be filtered by its own attributes, and only its resources",
+    )?;
+    let events = store
+        .events(&t, 0, 10)
+        .await
+        .map_err(|e| format!("events failed: {e}"))?;
+    check(
+        events.first().is_some_and(|e| {
+            e.event.resource_kind == devices && e.event.event_type == EventType::ResourceCreated
+        }),
+        "a configured kind's events MUST round-trip with its name",
+    )?;
+    let members = store
+        .existing(&t, std::slice::from_ref(&created.id))
+        .await
+        .map_err(|e| format!("existing failed: {e}"))?;
+    check(
+        members.iter().all(|m| m.kind == devices),
+        "existing MUST report a configured kind's resource under its own kind",
     )?;
     Ok(())
 }

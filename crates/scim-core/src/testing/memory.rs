@@ -468,7 +468,7 @@ impl TenantStore for MemoryStore {
             .lock()
             .policies
             .get(tenant)
-            .copied()
+            .cloned()
             .unwrap_or_default())
     }
 

@@ -45,12 +45,12 @@ pub(crate) async fn bulk(
             ),
         ));
     }
-    let service = BulkService::new([state.users.clone(), state.groups.clone()]);
+    let service = BulkService::new(state.services().cloned());
     let outcomes = service.execute(&principal.tenant_id, &request).await?;
     let base = base_url(&state.config, &headers);
     let results = outcomes
         .into_iter()
-        .map(|outcome| result(&base, outcome))
+        .map(|outcome| result(&state, &base, outcome))
         .collect();
     let body = serde_json::to_value(BulkResponse::new(results)).map_err(|e| {
         ApiError::from(scim_core::Error::new(
@@ -64,11 +64,11 @@ pub(crate) async fn bulk(
 /// One operation's result as the client sees it. Successful operations
 /// carry no body (RFC 7644 §3.7.3 lets the server omit it); failed ones
 /// carry their SCIM Error.
-fn result(base: &str, outcome: BulkOutcome) -> BulkOperationResult {
-    let location = outcome
-        .target
-        .as_ref()
-        .map(|(kind, id)| format!("{base}{}/{id}", kind.endpoint()));
+fn result(state: &AppState, base: &str, outcome: BulkOutcome) -> BulkOperationResult {
+    let location = outcome.target.as_ref().and_then(|(kind, id)| {
+        let service = state.service(*kind).ok()?;
+        Some(format!("{base}{}/{id}", service.resource_type().endpoint))
+    });
     let (status, version, response) = match outcome.result {
         Ok(BulkDone::Created(resource)) => (StatusCode::CREATED, Some(resource.etag()), None),
         Ok(BulkDone::Updated(resource)) => (StatusCode::OK, Some(resource.etag()), None),

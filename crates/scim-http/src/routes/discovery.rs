@@ -55,9 +55,22 @@ fn saturate(limit: usize) -> u32 {
     u32::try_from(limit).unwrap_or(u32::MAX)
 }
 
-/// The resource types served, in the order of `/ResourceTypes`.
-fn resource_types(state: &AppState) -> Vec<&scim_schema::ResourceType> {
-    vec![state.users.resource_type(), state.groups.resource_type()]
+/// The resource types served, in the order of `/ResourceTypes`: as the
+/// caller's tenant sees them (with the extensions it adds) when the request
+/// carries a token, as every tenant shares them otherwise.
+async fn resource_types(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Vec<scim_schema::ResourceType>, ApiError> {
+    let tenant = crate::auth::optional_tenant(state, headers).await?;
+    let mut out = Vec::new();
+    for service in state.services() {
+        out.push(match &tenant {
+            Some(tenant) => service.resource_type_for(tenant).await?,
+            None => service.resource_type().clone(),
+        });
+    }
+    Ok(out)
 }
 
 fn with_meta(mut body: Value, resource_type: &str, location: String) -> Value {
@@ -116,8 +129,9 @@ pub(crate) async fn resource_type_list(
     params: QueryParams,
 ) -> Result<ScimResponse, ApiError> {
     refuse_filter(&params)?;
-    let docs = resource_types(&state)
-        .into_iter()
+    let docs = resource_types(&state, &headers)
+        .await?
+        .iter()
         .map(|rt| resource_type_document(&state, &headers, rt))
         .collect::<Result<Vec<_>, _>>()?;
     list(docs)
@@ -131,8 +145,9 @@ pub(crate) async fn resource_type_one(
     IdPath(name): IdPath,
 ) -> Result<ScimResponse, ApiError> {
     refuse_filter(&params)?;
-    let rt = resource_types(&state)
-        .into_iter()
+    let types = resource_types(&state, &headers).await?;
+    let rt = types
+        .iter()
         .find(|rt| rt.name.eq_ignore_ascii_case(&name))
         .ok_or_else(|| not_found("resource type", &name))?;
     Ok(ScimResponse::ok(resource_type_document(
@@ -141,8 +156,7 @@ pub(crate) async fn resource_type_one(
 }
 
 /// Every schema of the served resource types, base schemas first.
-fn schemas(state: &AppState) -> Vec<&scim_schema::SchemaDef> {
-    let types = resource_types(state);
+fn schemas(types: &[scim_schema::ResourceType]) -> Vec<&scim_schema::SchemaDef> {
     let mut out: Vec<&scim_schema::SchemaDef> = types.iter().map(|rt| &rt.schema).collect();
     for rt in types {
         for ext in &rt.extensions {
@@ -175,7 +189,8 @@ pub(crate) async fn schema_list(
     params: QueryParams,
 ) -> Result<ScimResponse, ApiError> {
     refuse_filter(&params)?;
-    let docs = schemas(&state)
+    let types = resource_types(&state, &headers).await?;
+    let docs = schemas(&types)
         .into_iter()
         .map(|s| schema_document(&state, &headers, s))
         .collect::<Result<Vec<_>, _>>()?;
@@ -190,7 +205,8 @@ pub(crate) async fn schema_one(
     IdPath(uri): IdPath,
 ) -> Result<ScimResponse, ApiError> {
     refuse_filter(&params)?;
-    let schema = schemas(&state)
+    let types = resource_types(&state, &headers).await?;
+    let schema = schemas(&types)
         .into_iter()
         .find(|s| s.id.eq_ignore_ascii_case(&uri))
         .ok_or_else(|| not_found("schema", &uri))?;

@@ -8,7 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{any, get, post};
 use axum::{Extension, Router};
-use scim_core::{Error, ErrorKind, ResourceKind};
+use scim_core::{Error, ErrorKind, ResourceService};
 
 use crate::error::{ApiError, method_not_allowed};
 use std::sync::Arc;
@@ -18,27 +18,25 @@ use crate::{AppState, auth};
 
 /// Every SCIM route, relative to the base path.
 pub(crate) fn routes(state: AppState) -> Router {
-    let kind_routes = |kind: ResourceKind| {
+    let kind_routes = |service: &Arc<ResourceService>| {
+        let endpoint = service.resource_type().endpoint.clone();
         Router::new()
+            .route(&endpoint, get(resources::list).post(resources::create))
+            .route(&format!("{endpoint}/.search"), post(resources::search))
             .route(
-                kind.endpoint(),
-                get(resources::list).post(resources::create),
-            )
-            .route(
-                &format!("{}/.search", kind.endpoint()),
-                post(resources::search),
-            )
-            .route(
-                &format!("{}/{{id}}", kind.endpoint()),
+                &format!("{endpoint}/{{id}}"),
                 get(resources::get)
                     .delete(resources::delete)
                     .put(resources::replace)
                     .patch(resources::patch),
             )
-            .route_layer(Extension(kind))
+            .route_layer(Extension(service.kind()))
     };
-    let protected = kind_routes(ResourceKind::User)
-        .merge(kind_routes(ResourceKind::Group))
+    let protected = state
+        .services()
+        .fold(Router::new(), |router, service| {
+            router.merge(kind_routes(service))
+        })
         .route(
             "/Bulk",
             post(bulk::bulk)

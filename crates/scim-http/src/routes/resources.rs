@@ -7,19 +7,21 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use scim_core::{ListRequest, ResourceKind, ResourceService, StoredResource, TenantId, parse_etag};
-use scim_schema::{ListResponse, Projection, SearchRequest};
+use scim_core::{
+    Fields, ListRequest, ResourceKind, ResourceService, StoredResource, TenantId, parse_etag,
+};
+use scim_schema::{ListResponse, SearchRequest};
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, IdPath, QueryParams, ScimJson};
 use crate::response::{ScimResponse, base_url};
 
-fn location(state: &AppState, headers: &HeaderMap, kind: ResourceKind, id: &str) -> String {
+fn location(state: &AppState, headers: &HeaderMap, service: &ResourceService, id: &str) -> String {
     format!(
         "{}{}/{id}",
         base_url(&state.config, headers),
-        kind.endpoint()
+        service.resource_type().endpoint
     )
 }
 
@@ -34,21 +36,24 @@ async fn one(
     status: StatusCode,
     resource: &StoredResource,
 ) -> Result<ScimResponse, ApiError> {
-    let service = state.service(kind);
+    let service = state.service(kind)?;
     let base = base_url(&state.config, headers);
     let body = service
-        .render(tenant, resource, Some(&base), &projection(service, params))
+        .render(tenant, resource, Some(&base), &fields(params))
         .await?;
     Ok(ScimResponse {
         status,
         body,
-        location: Some(location(state, headers, kind, &resource.id)),
+        location: Some(location(state, headers, service, &resource.id)),
         etag: Some(resource.etag()),
     })
 }
 
-fn projection(service: &ResourceService, params: &QueryParams) -> Projection {
-    service.projection(params.get("attributes"), params.get("excludedAttributes"))
+fn fields(params: &QueryParams) -> Fields {
+    Fields {
+        attributes: params.get("attributes").map(str::to_owned),
+        excluded: params.get("excludedAttributes").map(str::to_owned),
+    }
 }
 
 /// `POST /Users`, `POST /Groups`: 201 with the stored resource, `Location` and `ETag`.
@@ -61,7 +66,7 @@ pub(crate) async fn create(
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
     let tenant = &principal.tenant_id;
-    let created = state.service(kind).create(tenant, body).await?;
+    let created = state.service(kind)?.create(tenant, body).await?;
     one(
         &state,
         kind,
@@ -172,11 +177,11 @@ pub(crate) async fn search_all(
     };
     // How many of each type match; a type that cannot evaluate the filter
     // has none.
-    let kinds = [ResourceKind::User, ResourceKind::Group];
+    let kinds: Vec<ResourceKind> = state.services().map(|s| s.kind()).collect();
     let mut totals = Vec::with_capacity(kinds.len());
     let mut rejections = Vec::new();
-    for kind in kinds {
-        match state.service(kind).list(tenant, &listing(1, 0)).await {
+    for &kind in &kinds {
+        match state.service(kind)?.list(tenant, &listing(1, 0)).await {
             Ok(found) => totals.push(found.total_results),
             Err(err) if err.kind() == scim_core::ErrorKind::InvalidFilter => {
                 totals.push(0);
@@ -191,9 +196,11 @@ pub(crate) async fn search_all(
         return Err(err.into());
     }
     let base = base_url(&state.config, &headers);
-    let attributes = (!request.attributes.is_empty()).then(|| request.attributes.join(","));
-    let excluded =
-        (!request.excluded_attributes.is_empty()).then(|| request.excluded_attributes.join(","));
+    let fields = Fields {
+        attributes: (!request.attributes.is_empty()).then(|| request.attributes.join(",")),
+        excluded: (!request.excluded_attributes.is_empty())
+            .then(|| request.excluded_attributes.join(",")),
+    };
     let mut skip = start_index - 1;
     let mut wanted = count;
     let mut resources = Vec::new();
@@ -205,13 +212,12 @@ pub(crate) async fn search_all(
             skip -= total;
             continue;
         }
-        let service = state.service(kind);
+        let service = state.service(kind)?;
         let page = service
             .list(tenant, &listing(skip + 1, wanted.min(total - skip)))
             .await?;
-        let projection = service.projection(attributes.as_deref(), excluded.as_deref());
         let rendered = service
-            .render_many(tenant, &page.resources, Some(&base), &projection)
+            .render_many(tenant, &page.resources, Some(&base), &fields)
             .await?;
         wanted = wanted.saturating_sub(rendered.len() as u64);
         resources.extend(rendered);
@@ -297,12 +303,15 @@ async fn respond_list(
         count,
         cursor: query.cursor,
     };
-    let service = state.service(kind);
+    let service = state.service(kind)?;
     let listing = service.list(tenant, &request).await?;
-    let projection = service.projection(query.attributes.as_deref(), query.excluded.as_deref());
+    let fields = Fields {
+        attributes: query.attributes,
+        excluded: query.excluded,
+    };
     let base = base_url(&state.config, headers);
     let resources = service
-        .render_many(tenant, &listing.resources, Some(&base), &projection)
+        .render_many(tenant, &listing.resources, Some(&base), &fields)
         .await?;
     // A page by cursor has no index: it carries nextCursor instead.
     let list = match request.cursor {
@@ -338,7 +347,7 @@ pub(crate) async fn get(
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
     let tenant = &principal.tenant_id;
-    let found = state.service(kind).get(tenant, &id).await?;
+    let found = state.service(kind)?.get(tenant, &id).await?;
     if not_modified(&headers, &found.etag()) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         if let Ok(etag) = HeaderValue::from_str(&found.etag()) {
@@ -373,7 +382,7 @@ pub(crate) async fn replace(
     let expected = preconditions(&state, kind, &principal.tenant_id, &headers, &id).await?;
     let tenant = &principal.tenant_id;
     let replaced = state
-        .service(kind)
+        .service(kind)?
         .replace(tenant, &id, body, expected)
         .await?;
     one(
@@ -403,7 +412,7 @@ pub(crate) async fn patch(
     let expected = preconditions(&state, kind, &principal.tenant_id, &headers, &id).await?;
     let tenant = &principal.tenant_id;
     let patched = state
-        .service(kind)
+        .service(kind)?
         .patch(tenant, &id, body, expected)
         .await?;
     // RFC 7644 §3.5.2: 200 with the resource, or 204. Clients ask for 204
@@ -420,7 +429,7 @@ pub(crate) async fn patch(
                 && params.get("attributes").is_none()
                 && params.get("excludedAttributes").is_none()
                 && state
-                    .service(kind)
+                    .service(kind)?
                     .tenant_policies(tenant)
                     .await?
                     .idp
@@ -485,7 +494,7 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let expected = preconditions(&state, kind, &principal.tenant_id, &headers, &id).await?;
     state
-        .service(kind)
+        .service(kind)?
         .delete(&principal.tenant_id, &id, expected)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -538,7 +547,7 @@ async fn preconditions(
         }
         _ => {}
     }
-    let current = state.service(kind).get(tenant, id).await?.version;
+    let current = state.service(kind)?.get(tenant, id).await?.version;
     let names_current = |list: &str| {
         list.split(',')
             .map(str::trim)

@@ -23,6 +23,7 @@ async fn app_with_policies() -> (Router, Arc<MemoryStore>) {
     let app = router(AppState {
         users: Arc::new(service(ResourceKind::User)),
         groups: Arc::new(service(ResourceKind::Group)),
+        custom: Vec::new(),
         auth: Arc::new(auth),
         config: Arc::new(HttpConfig::default()),
     });

@@ -238,7 +238,7 @@ async fn create_passes_the_folded_key_id_and_time_to_the_store() {
             &tenant("t"),
             &user,
             Some("https://h/scim/v2"),
-            &svc.projection(None, None),
+            &Fields::all(),
         )
         .await
         .unwrap();
@@ -247,7 +247,10 @@ async fn create_passes_the_folded_key_id_and_time_to_the_store() {
             &tenant("t"),
             &user,
             Some("https://h/scim/v2"),
-            &svc.projection(None, Some("groups")),
+            &Fields {
+                attributes: None,
+                excluded: Some("groups".into()),
+            },
         )
         .await
         .unwrap();
@@ -365,7 +368,7 @@ async fn render_hides_never_returned_and_applies_the_projection() {
         .await
         .unwrap();
     let full = svc
-        .render(&tenant("t"), &user, None, &svc.projection(None, None))
+        .render(&tenant("t"), &user, None, &Fields::all())
         .await
         .unwrap();
     assert!(full.get("password").is_none());
@@ -375,7 +378,10 @@ async fn render_hides_never_returned_and_applies_the_projection() {
             &tenant("t"),
             &user,
             None,
-            &svc.projection(Some("userName"), None),
+            &Fields {
+                attributes: Some("userName".into()),
+                excluded: None,
+            },
         )
         .await
         .unwrap();
@@ -613,6 +619,7 @@ async fn each_tenant_chooses_its_own_policies() {
                 delete_mode: Some(DeleteMode::Hard),
                 strictness: Some(scim_schema::Strictness::Strict),
                 idp: None,
+                extensions: Vec::new(),
             },
         )
         .await
@@ -871,4 +878,135 @@ async fn a_group_member_without_a_value_is_refused() {
         .create(&t, json!({"displayName": "G", "members": []}))
         .await
         .unwrap();
+}
+
+fn devices(store: Arc<MemoryStore>) -> ResourceService {
+    let schema: scim_schema::SchemaDef = serde_json::from_value(json!({
+        "id": "urn:example:Device", "name": "Device", "attributes": [
+            {"name": "serial", "type": "string", "required": true, "uniqueness": "server"},
+            {"name": "model", "type": "string"}]
+    }))
+    .unwrap();
+    ResourceService::for_type(
+        ResourceType::new("Device", "/Devices", schema),
+        store,
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    )
+}
+
+#[tokio::test]
+async fn a_configured_kind_keeps_its_schemas_unique_attribute_unique() {
+    let store: Arc<MemoryStore> = Arc::default();
+    let svc = devices(store.clone());
+    assert_eq!(svc.kind(), ResourceKind::named("Device"));
+    assert_eq!(svc.unique_attribute(), Some("serial"));
+    let t = tenant("t");
+    let made = svc
+        .create(&t, json!({"serial": "SN-1", "model": "X"}))
+        .await
+        .unwrap();
+    let err = svc.create(&t, json!({"serial": "sn-1"})).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Uniqueness);
+    assert!(err.detail().contains("serial"), "{}", err.detail());
+    // The user service does not see it, and a group cannot hold it.
+    assert_eq!(
+        users(store.clone())
+            .get(&t, &made.id)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    let groups = ResourceService::new(
+        ResourceKind::Group,
+        store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+    );
+    let err = groups
+        .create(
+            &t,
+            json!({"displayName": "g", "members": [{"value": made.id}]}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    let events = svc.events(&t, 0, 10).await.unwrap();
+    assert_eq!(events[0].event.event_type, EventType::ResourceCreated);
+    assert_eq!(events[0].event.resource_kind, svc.kind());
+}
+
+#[tokio::test]
+async fn a_tenants_extensions_apply_to_that_tenant_only_and_are_built_once() {
+    let store: Arc<MemoryStore> = Arc::default();
+    let svc = users(store.clone()).with_tenant_policies(store.clone());
+    let (acme, globex) = (tenant("acme"), tenant("globex"));
+    for t in [&acme, &globex] {
+        store
+            .create_tenant(
+                crate::model::NewTenant {
+                    id: t.clone(),
+                    name: t.to_string(),
+                    created: Utc::now(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let badge: scim_schema::SchemaDef = serde_json::from_value(json!({
+        "id": "urn:example:Badge", "attributes": [{"name": "number", "type": "integer"}]
+    }))
+    .unwrap();
+    let extension = crate::TenantExtension {
+        resource_type: "User".into(),
+        schema: Arc::new(badge),
+        required: false,
+    };
+    store
+        .set_policies(
+            &acme,
+            TenantPolicies {
+                extensions: vec![extension.clone()],
+                ..TenantPolicies::default()
+            },
+        )
+        .await
+        .unwrap();
+    let body = json!({"userName": "a", "urn:example:Badge": {"number": 7}});
+    let theirs = svc.create(&acme, body.clone()).await.unwrap();
+    assert_eq!(theirs.attributes["urn:example:Badge"], json!({"number": 7}));
+    let others = svc.create(&globex, body).await.unwrap();
+    assert!(!others.attributes.contains_key("urn:example:Badge"));
+
+    // The tenant's type is built once and reused until its extensions change.
+    let first = svc.policies(&acme).await.unwrap().typed;
+    let again = svc.policies(&acme).await.unwrap().typed;
+    assert!(Arc::ptr_eq(&first, &again));
+    assert!(Arc::ptr_eq(
+        &svc.policies(&globex).await.unwrap().typed,
+        &svc.typed
+    ));
+    let required = crate::TenantExtension {
+        required: true,
+        ..extension
+    };
+    store
+        .set_policies(
+            &acme,
+            TenantPolicies {
+                extensions: vec![required],
+                ..TenantPolicies::default()
+            },
+        )
+        .await
+        .unwrap();
+    let rebuilt = svc.policies(&acme).await.unwrap().typed;
+    assert!(!Arc::ptr_eq(&first, &rebuilt));
+    let err = svc
+        .create(&acme, json!({"userName": "b"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidValue);
 }
