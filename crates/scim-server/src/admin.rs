@@ -416,6 +416,72 @@ pub async fn token(
     .await
 }
 
+/// Settings whose values are secrets: `config check` says whether they are
+/// set, never what they are.
+const SECRET_SETTINGS: [&str; 2] = ["bootstrap_token", "admin_token"];
+
+/// `config check`: checks what `serve` would check before opening the
+/// database (the schema and resource type files included) and lists every
+/// setting with its source. Returns what to print.
+pub fn config_check(
+    settings: &Settings,
+    sources: &std::collections::BTreeMap<String, &'static str>,
+    json: bool,
+) -> anyhow::Result<String> {
+    let types = settings
+        .resource_types()
+        .map_err(|e| UsageError(format!("{e:#}")))?;
+    let database = settings.redacted_database_url();
+    let Value::Object(values) = serde_json::to_value(settings)? else {
+        anyhow::bail!("the settings are not a JSON object");
+    };
+    let rows: Vec<(String, Value, &str)> = values
+        .into_iter()
+        .map(|(name, value)| {
+            let value = if value.is_null() {
+                value
+            } else if SECRET_SETTINGS.contains(&name.as_str()) {
+                Value::String("(set)".into())
+            } else if name == "database_url" {
+                Value::String(database.clone())
+            } else {
+                value
+            };
+            let source = sources.get(&name).copied().unwrap_or("default");
+            (name, value, source)
+        })
+        .collect();
+    let type_names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+    if json {
+        let settings: serde_json::Map<String, Value> = rows
+            .iter()
+            .map(|(name, value, source)| (name.clone(), json!({"value": value, "source": source})))
+            .collect();
+        return Ok(json_text(&json!({
+            "ok": true,
+            "settings": settings,
+            "database": database,
+            "resourceTypes": type_names,
+        })));
+    }
+    let mut out = table(
+        &["SETTING", "VALUE", "SOURCE"],
+        rows.into_iter()
+            .map(|(name, value, source)| {
+                let shown = match value {
+                    Value::Null => "-".to_owned(),
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                vec![name, shown, source.to_owned()]
+            })
+            .collect(),
+    );
+    let _ = writeln!(out, "\nResource types: {}", type_names.join(", "));
+    out.push_str("The configuration is valid.\n");
+    Ok(out)
+}
+
 /// Opens and migrates the store, runs `work` with an [`AuthService`] over
 /// it, and closes the store whatever `work` returned.
 async fn with_auth<F, Fut>(settings: &Settings, work: F) -> anyhow::Result<String>

@@ -24,8 +24,8 @@ use scim_http::{AppState, HttpConfig};
 use tokio::net::TcpListener;
 
 pub use settings::{
-    Cli, Command, DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, LogFormat, Settings,
-    StrictnessArg, TenantCommand, TokenCommand,
+    Cli, Command, ConfigCommand, DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, LoadError,
+    LogFormat, Settings, StrictnessArg, TenantCommand, TokenCommand,
 };
 
 /// The tenant created on first start.

@@ -2,14 +2,20 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use scim_core::BootstrapOutcome;
-use scim_server::{Cli, Command, LogFormat, Server, admin, migrate};
+use scim_server::{Cli, Command, ConfigCommand, LoadError, LogFormat, Server, admin, migrate};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut cli = Cli::parse();
+    let mut cli = match Cli::load() {
+        Ok(cli) => cli,
+        Err(LoadError::Usage(err)) => err.exit(),
+        Err(LoadError::Config(err)) => {
+            eprintln!("scim-server: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
     init_logging(cli.settings.log_format);
     if let Err(err) = cli.settings.validate() {
         eprintln!("scim-server: {err:#}");
@@ -24,6 +30,9 @@ async fn main() -> ExitCode {
         Command::Token(command) => admin::token(&cli.settings, &command, cli.json)
             .await
             .map(|out| print!("{out}")),
+        Command::Config(ConfigCommand::Check) => {
+            admin::config_check(&cli.settings, &cli.sources, cli.json).map(|out| print!("{out}"))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

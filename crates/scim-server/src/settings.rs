@@ -25,6 +25,16 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// A TOML file of settings, named as the flags are without their
+    /// dashes (`listen = "0.0.0.0:8080"`, `rate_limit_per_second = 50`).
+    /// Flags win over environment variables, which win over the file.
+    #[arg(long, global = true, env = "SCIM_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Where each setting came from: `flag`, `env`, `file` or `default`.
+    #[arg(skip)]
+    pub sources: std::collections::BTreeMap<String, &'static str>,
+
     /// The server settings.
     #[command(flatten)]
     pub settings: Settings,
@@ -44,6 +54,146 @@ pub enum Command {
     /// Administer a tenant's bearer tokens: issue, list, revoke, rotate.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `scim-server config ...`.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum ConfigCommand {
+    /// Check the settings (flags, environment, file) and the schema and
+    /// resource type files they name, and print every setting with where
+    /// it came from, secrets hidden. Exits with 2 when something is wrong.
+    Check,
+}
+
+/// Why the command line could not be read.
+#[derive(Debug)]
+pub enum LoadError {
+    /// What clap reports (including `--help` and `--version`, which are
+    /// not failures): print it with [`clap::Error::exit`].
+    Usage(clap::Error),
+    /// The configuration file is unreadable or wrong.
+    Config(anyhow::Error),
+}
+
+impl Cli {
+    /// Reads flags, environment variables and the `--config` file, in that
+    /// order of precedence.
+    pub fn load() -> Result<Cli, LoadError> {
+        Cli::load_from(std::env::args_os())
+    }
+
+    /// [`Cli::load`] with the given command line (the first item is the
+    /// program name).
+    pub fn load_from<I, T>(args: I) -> Result<Cli, LoadError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString>,
+    {
+        use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let command = Cli::command();
+        let matches = command
+            .clone()
+            .try_get_matches_from(&args)
+            .map_err(LoadError::Usage)?;
+        let settings: Vec<&clap::Arg> = command
+            .get_arguments()
+            .filter(|a| a.get_long().is_some() && !NOT_SETTINGS.contains(&a.get_id().as_str()))
+            .collect();
+        let source = |id: &str| match matches.value_source(id) {
+            Some(ValueSource::CommandLine) => Some("flag"),
+            Some(ValueSource::EnvVariable) => Some("env"),
+            _ => None,
+        };
+        let mut sources = std::collections::BTreeMap::new();
+        let mut from_file: Vec<std::ffi::OsString> = Vec::new();
+        if let Some(path) = matches.get_one::<PathBuf>("config") {
+            let table = read_config(path).map_err(LoadError::Config)?;
+            for (key, value) in table {
+                let id = key.replace('-', "_");
+                let arg = settings
+                    .iter()
+                    .find(|a| {
+                        a.get_id().as_str() == id
+                            || a.get_long().is_some_and(|l| l.replace('-', "_") == id)
+                    })
+                    .ok_or_else(|| {
+                        LoadError::Config(anyhow::anyhow!(
+                            "{}: unknown setting {key:?}",
+                            path.display()
+                        ))
+                    })?;
+                let id = arg.get_id().as_str().to_owned();
+                if source(&id).is_some() {
+                    continue;
+                }
+                let long = arg.get_long().unwrap_or_default();
+                let values = config_values(&value).ok_or_else(|| {
+                    LoadError::Config(anyhow::anyhow!(
+                        "{}: {key} must be a string, a number, a boolean or an array of them",
+                        path.display()
+                    ))
+                })?;
+                for v in values {
+                    from_file.push(format!("--{long}={v}").into());
+                }
+                sources.insert(id, "file");
+            }
+        }
+        let mut cli = if from_file.is_empty() {
+            Cli::from_arg_matches(&matches).map_err(LoadError::Usage)?
+        } else {
+            // The file's settings go first, as flags of the top-level
+            // command; those given on the command line or in the
+            // environment were left out above, so nothing is given twice.
+            let mut argv = args.clone();
+            let rest = argv.split_off(1.min(argv.len()));
+            argv.extend(from_file);
+            argv.extend(rest);
+            let matches = command.clone().try_get_matches_from(&argv).map_err(|e| {
+                LoadError::Config(anyhow::anyhow!("in the configuration file: {e}"))
+            })?;
+            Cli::from_arg_matches(&matches).map_err(LoadError::Usage)?
+        };
+        for arg in &settings {
+            let id = arg.get_id().as_str();
+            let found = source(id)
+                .or_else(|| sources.get(id).copied())
+                .unwrap_or("default");
+            sources.insert(id.to_owned(), found);
+        }
+        cli.sources = sources;
+        Ok(cli)
+    }
+}
+
+/// Top-level flags that are not server settings, and cannot be set in the
+/// configuration file.
+const NOT_SETTINGS: [&str; 4] = ["config", "json", "help", "version"];
+
+fn read_config(path: &std::path::Path) -> anyhow::Result<toml::Table> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    text.parse::<toml::Table>()
+        .with_context(|| format!("{} is not valid TOML", path.display()))
+}
+
+/// A TOML value as the flag values it stands for.
+fn config_values(value: &toml::Value) -> Option<Vec<String>> {
+    let one = |v: &toml::Value| match v {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Integer(i) => Some(i.to_string()),
+        toml::Value::Float(f) => Some(f.to_string()),
+        toml::Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    };
+    match value {
+        toml::Value::Array(items) => items.iter().map(one).collect(),
+        other => one(other).map(|v| vec![v]),
+    }
 }
 
 /// `scim-server tenant ...`: tenants, in the configured database.
@@ -230,7 +380,8 @@ pub enum IdpArg {
 }
 
 /// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
     Text,
@@ -239,7 +390,7 @@ pub enum LogFormat {
 }
 
 /// Everything the server can be told.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize)]
 pub struct Settings {
     /// Address and port to listen on.
     #[arg(
@@ -747,5 +898,56 @@ mod tests {
         assert!(data.is_dir());
         assert!(url.starts_with("sqlite:///"), "{url}");
         assert!(url.ends_with("/nested/data/scim.db?mode=rwc"), "{url}");
+    }
+
+    fn config_file(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    fn load(args: &[&str]) -> Result<Cli, LoadError> {
+        Cli::load_from(std::iter::once("scim-server").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_config_file_sets_what_flags_leave_unset() {
+        let file = config_file(
+            "listen = \"0.0.0.0:9000\"\nrate-limit-per-second = 7\nbase_path = \"/x\"\n\
+             user_extension = [\"a.json\", \"b.json\"]\n",
+        );
+        let path = file.path().to_str().unwrap();
+        let cli = load(&["--config", path, "--base-path", "/flag", "tenant", "list"]).unwrap();
+        assert_eq!(cli.settings.listen, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(cli.settings.rate_limit_per_second, 7);
+        assert_eq!(cli.settings.base_path, "/flag", "a flag wins over the file");
+        assert_eq!(
+            cli.settings.user_extensions,
+            [PathBuf::from("a.json"), PathBuf::from("b.json")]
+        );
+        assert_eq!(cli.command, Some(Command::Tenant(TenantCommand::List)));
+        assert_eq!(cli.sources["listen"], "file");
+        assert_eq!(cli.sources["base_path"], "flag");
+        assert_eq!(cli.sources["max_body_bytes"], "default");
+    }
+
+    #[test]
+    fn config_file_mistakes_name_the_file_and_the_setting() {
+        let err = |text: &str| {
+            let file = config_file(text);
+            match load(&["--config", file.path().to_str().unwrap()]) {
+                Err(LoadError::Config(e)) => format!("{e:#}"),
+                other => panic!("expected a configuration error, got {other:?}"),
+            }
+        };
+        assert!(err("lisen = \"x\"").contains("unknown setting \"lisen\""));
+        assert!(err("json = true").contains("unknown setting"));
+        assert!(err("listen = ").contains("not valid TOML"));
+        assert!(err("rate_limit_per_second = \"many\"").contains("rate-limit-per-second"));
+        assert!(err("listen = { a = 1 }").contains("must be a string"));
+        match load(&["--config", "/nonexistent/scim.toml"]) {
+            Err(LoadError::Config(e)) => assert!(format!("{e:#}").contains("cannot read")),
+            other => panic!("{other:?}"),
+        }
     }
 }

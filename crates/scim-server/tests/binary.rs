@@ -515,3 +515,76 @@ fn operators_add_list_and_remove_a_tenants_schema_extensions() {
         "No schema extensions.\n"
     );
 }
+
+#[test]
+fn a_config_file_is_read_below_the_environment_and_flags_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("scim.toml");
+    std::fs::write(
+        &config,
+        "listen = \"127.0.0.1:9100\"\nbase-path = \"/file\"\nrate_limit_per_second = 5\n\
+         bootstrap_token = \"file-secret-token\"\n",
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .env_clear()
+        .env("SCIM_CONFIG", &config)
+        .env("SCIM_BASE_PATH", "/env")
+        .args(["--listen", "127.0.0.1:9200", "config", "check", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!stdout.contains("file-secret-token"), "{stdout}");
+    let checked: Value = serde_json::from_str(&stdout).unwrap();
+    let setting = |name: &str| checked["settings"][name].clone();
+    assert_eq!(
+        setting("listen"),
+        serde_json::json!({"value": "127.0.0.1:9200", "source": "flag"})
+    );
+    assert_eq!(
+        setting("base_path"),
+        serde_json::json!({"value": "/env", "source": "env"})
+    );
+    assert_eq!(
+        setting("rate_limit_per_second"),
+        serde_json::json!({"value": 5, "source": "file"})
+    );
+    assert_eq!(
+        setting("bootstrap_token"),
+        serde_json::json!({"value": "(set)", "source": "file"})
+    );
+    assert_eq!(setting("max_body_bytes")["source"], "default");
+    assert_eq!(
+        checked["resourceTypes"],
+        serde_json::json!(["User", "Group"])
+    );
+
+    // Mistakes stop the command with exit code 2 and the reason.
+    std::fs::write(&config, "rate_limit_per_secnd = 5\n").unwrap();
+    let output = Command::new(BIN)
+        .env_clear()
+        .args(["--config", config.to_str().unwrap(), "config", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown setting \"rate_limit_per_secnd\""),
+        "{stderr}"
+    );
+    let missing = dir.path().join("missing.json");
+    let output = Command::new(BIN)
+        .env_clear()
+        .env("SCIM_USER_EXTENSIONS", &missing)
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read the schema file"));
+}
