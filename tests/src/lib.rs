@@ -16,6 +16,9 @@ pub struct TestServer {
     pub token: String,
     /// The data folder; removed when the server is dropped.
     pub data_dir: tempfile::TempDir,
+    /// The origin of the admin API's own listener (`--admin-listen`), e.g.
+    /// `http://127.0.0.1:41235`.
+    pub admin: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -57,6 +60,7 @@ impl TestServer {
             other => panic!("a fresh data folder must bootstrap a generated token, got {other:?}"),
         };
         let base = server.base_url().to_owned();
+        let admin = server.admin_addr().map(|addr| format!("http://{addr}"));
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(server.serve(async {
             let _ = rx.await;
@@ -65,6 +69,7 @@ impl TestServer {
             base,
             token,
             data_dir,
+            admin,
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -88,6 +93,7 @@ impl TestServer {
             base,
             token: token.to_owned(),
             data_dir,
+            admin: None,
             shutdown: Some(tx),
             task: Some(task),
         }

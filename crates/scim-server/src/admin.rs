@@ -208,34 +208,14 @@ async fn extension(
             schema
                 .check()
                 .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
-            let types = settings.resource_types()?;
-            let served = types
-                .iter()
-                .find(|t| t.name.eq_ignore_ascii_case(resource_type))
-                .ok_or_else(|| {
-                    let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
-                    UsageError(format!(
-                        "this server serves no resource type {resource_type:?}; it serves {}",
-                        names.join(", ")
-                    ))
-                })?;
-            if served.knows_schema(&schema.id) {
-                return Err(UsageError(format!(
-                    "{} already belongs to {} for every tenant",
-                    schema.id, served.name
-                ))
-                .into());
-            }
+            let extension = tenant_extension(
+                &settings.resource_types()?,
+                schema,
+                resource_type,
+                *required,
+            )?;
             let mut policies = auth.policies(tenant).await.map_err(core)?;
-            policies.extensions.retain(|e| {
-                !(e.resource_type.eq_ignore_ascii_case(&served.name)
-                    && e.schema.id.eq_ignore_ascii_case(&schema.id))
-            });
-            policies.extensions.push(TenantExtension {
-                resource_type: served.name.clone(),
-                schema: Arc::new(schema),
-                required: *required,
-            });
+            add_extension(&mut policies, extension);
             auth.set_policies(tenant, policies.clone())
                 .await
                 .map_err(core)?;
@@ -264,23 +244,72 @@ async fn extension(
     }
 }
 
+/// `schema` as an extension of the served resource type named
+/// `resource_type`, checked: the type exists and does not carry the schema
+/// for every tenant already.
+pub(crate) fn tenant_extension(
+    types: &[scim_schema::ResourceType],
+    schema: SchemaDef,
+    resource_type: &str,
+    required: bool,
+) -> Result<TenantExtension, UsageError> {
+    schema.check().map_err(UsageError)?;
+    let served = types
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(resource_type))
+        .ok_or_else(|| {
+            let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+            UsageError(format!(
+                "this server serves no resource type {resource_type:?}; it serves {}",
+                names.join(", ")
+            ))
+        })?;
+    if served.knows_schema(&schema.id) {
+        return Err(UsageError(format!(
+            "{} already belongs to {} for every tenant",
+            schema.id, served.name
+        )));
+    }
+    Ok(TenantExtension {
+        resource_type: served.name.clone(),
+        schema: Arc::new(schema),
+        required,
+    })
+}
+
+/// Adds `extension` to the policies, replacing the same schema on the
+/// same resource type.
+pub(crate) fn add_extension(policies: &mut TenantPolicies, extension: TenantExtension) {
+    policies.extensions.retain(|e| {
+        !(e.resource_type
+            .eq_ignore_ascii_case(&extension.resource_type)
+            && e.schema.id.eq_ignore_ascii_case(&extension.schema.id))
+    });
+    policies.extensions.push(extension);
+}
+
+/// A tenant's extensions as JSON.
+pub(crate) fn extensions_json(policies: &TenantPolicies) -> Value {
+    Value::Array(
+        policies
+            .extensions
+            .iter()
+            .map(|e| {
+                json!({
+                    "resourceType": e.resource_type,
+                    "schema": e.schema.id,
+                    "required": e.required,
+                    "attributes": e.schema.attributes.iter().map(|a| &a.name).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
 /// A tenant's schema extensions, as `tenant extension` prints them.
 fn extensions(policies: &TenantPolicies, json: bool) -> String {
     if json {
-        return json_text(&Value::Array(
-            policies
-                .extensions
-                .iter()
-                .map(|e| {
-                    json!({
-                        "resourceType": e.resource_type,
-                        "schema": e.schema.id,
-                        "required": e.required,
-                        "attributes": e.schema.attributes.iter().map(|a| &a.name).collect::<Vec<_>>(),
-                    })
-                })
-                .collect(),
-        ));
+        return json_text(&extensions_json(policies));
     }
     if policies.extensions.is_empty() {
         return "No schema extensions.\n".to_owned();
@@ -572,27 +601,7 @@ fn describe(
         .unwrap_or_default()
         .as_str();
     if json {
-        return json_text(&json!({
-            "tenant": tenant_json(tenant),
-            "policies": {
-                "duplicates": duplicates,
-                "deleteMode": delete_mode,
-                "strictness": strictness,
-                "idp": idp,
-            },
-            "effectivePolicies": {
-                "duplicates": effective_duplicates,
-                "deleteMode": delete_mode.unwrap_or(DeleteMode::default().as_str()),
-                "strictness": strictness.unwrap_or(strictness_name(Strictness::default())),
-                "idp": idp.unwrap_or(IdpProfile::default().as_str()),
-            },
-            "tokens": { "total": tokens.len(), "active": active },
-            "extensions": policies
-                .extensions
-                .iter()
-                .map(|e| json!({"resourceType": e.resource_type, "schema": e.schema.id}))
-                .collect::<Vec<_>>(),
-        }));
+        return json_text(&describe_json(tenant, policies, tokens));
     }
     let choice = |set: Option<&str>, default: &str| match set {
         Some(value) => value.to_owned(),
@@ -635,6 +644,49 @@ fn describe(
     out
 }
 
+/// `tenant show --json`, and the admin API's tenant document.
+pub(crate) fn describe_json(
+    tenant: &Tenant,
+    policies: &TenantPolicies,
+    tokens: &[Credential],
+) -> Value {
+    let now = Utc::now();
+    let active = tokens
+        .iter()
+        .filter(|c| c.status(now) == CredentialStatus::Active)
+        .count();
+    let duplicates = policies.duplicates.map(DuplicatePolicy::as_str);
+    let delete_mode = policies.delete_mode.map(DeleteMode::as_str);
+    let strictness = policies.strictness.map(strictness_name);
+    let idp = policies.idp.map(IdpProfile::as_str);
+    let effective_duplicates = policies
+        .duplicates
+        .or_else(|| policies.idp.and_then(IdpProfile::duplicates))
+        .unwrap_or_default()
+        .as_str();
+    json!({
+            "tenant": tenant_json(tenant),
+            "policies": {
+                "duplicates": duplicates,
+                "deleteMode": delete_mode,
+                "strictness": strictness,
+                "idp": idp,
+            },
+            "effectivePolicies": {
+                "duplicates": effective_duplicates,
+                "deleteMode": delete_mode.unwrap_or(DeleteMode::default().as_str()),
+                "strictness": strictness.unwrap_or(strictness_name(Strictness::default())),
+                "idp": idp.unwrap_or(IdpProfile::default().as_str()),
+            },
+            "tokens": { "total": tokens.len(), "active": active },
+            "extensions": policies
+                .extensions
+                .iter()
+                .map(|e| json!({"resourceType": e.resource_type, "schema": e.schema.id}))
+                .collect::<Vec<_>>(),
+    })
+}
+
 fn strictness_name(strictness: Strictness) -> &'static str {
     match strictness {
         Strictness::Lenient => "lenient",
@@ -642,7 +694,7 @@ fn strictness_name(strictness: Strictness) -> &'static str {
     }
 }
 
-fn tenant_json(tenant: &Tenant) -> Value {
+pub(crate) fn tenant_json(tenant: &Tenant) -> Value {
     json!({
         "id": tenant.id.as_str(),
         "name": tenant.name,
@@ -651,7 +703,7 @@ fn tenant_json(tenant: &Tenant) -> Value {
 }
 
 /// A credential without anything secret: no token, no hash.
-fn credential_json(credential: &Credential, now: DateTime<Utc>) -> Value {
+pub(crate) fn credential_json(credential: &Credential, now: DateTime<Utc>) -> Value {
     json!({
         "id": credential.id,
         "prefix": credential.prefix,
@@ -663,6 +715,11 @@ fn credential_json(credential: &Credential, now: DateTime<Utc>) -> Value {
 }
 
 fn new_token_json(new: &NewToken, previous: Option<&Credential>) -> String {
+    json_text(&new_token_value(new, previous))
+}
+
+/// A token just made, with its credential (and the one it replaces).
+pub(crate) fn new_token_value(new: &NewToken, previous: Option<&Credential>) -> Value {
     let now = Utc::now();
     let mut out = json!({
         "token": new.token.token,
@@ -671,7 +728,7 @@ fn new_token_json(new: &NewToken, previous: Option<&Credential>) -> String {
     if let (Some(previous), Value::Object(map)) = (previous, &mut out) {
         map.insert("previous".to_owned(), credential_json(previous, now));
     }
-    json_text(&out)
+    out
 }
 
 fn json_text(value: &Value) -> String {

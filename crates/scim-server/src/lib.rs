@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+mod admin_api;
 mod ops;
 mod settings;
 
@@ -36,6 +37,8 @@ pub const DEFAULT_TENANT: &str = "default";
 pub struct Server {
     listener: TcpListener,
     router: axum::Router,
+    /// The admin API's own listener and routes, with `--admin-listen`.
+    admin: Option<(TcpListener, axum::Router)>,
     store: SeaOrmStore,
     bootstrap: BootstrapOutcome,
     base_url: String,
@@ -46,11 +49,16 @@ impl Server {
     /// migrations, the default tenant and the listening socket.
     pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
         let types = settings.resource_types()?;
+        let served_types = Arc::new(types.clone());
         let store = open_and_migrate(settings).await?;
         let store_arc = Arc::new(store.clone());
         let clock = Arc::new(SystemClock);
         let ids = Arc::new(UuidV7Ids);
-        let auth = AuthService::new(store_arc.clone(), clock.clone(), ids.clone());
+        let auth = Arc::new(AuthService::new(
+            store_arc.clone(),
+            clock.clone(),
+            ids.clone(),
+        ));
         let bootstrap = auth
             .bootstrap(DEFAULT_TENANT, settings.bootstrap_token.as_deref())
             .await
@@ -86,7 +94,7 @@ impl Server {
             users,
             groups,
             custom,
-            auth: Arc::new(auth),
+            auth: auth.clone(),
             config: Arc::new(http),
         })
         .merge(ops::router(store.clone()));
@@ -98,9 +106,29 @@ impl Server {
             Some(origin) => format!("{}{}", origin.trim_end_matches('/'), settings.base_path),
             None => format!("http://{addr}{}", settings.base_path),
         };
+        let mut router = router;
+        let mut admin = None;
+        if let Some(token) = &settings.admin_token {
+            let api = admin_api::router(admin_api::AdminApi {
+                auth,
+                token_hash: scim_core::hash_token(token.trim()).into(),
+                scim_url: base_url.clone().into(),
+                types: served_types,
+            });
+            match settings.admin_listen {
+                Some(at) => {
+                    let listener = TcpListener::bind(at)
+                        .await
+                        .with_context(|| format!("cannot listen on {at} for the admin API"))?;
+                    admin = Some((listener, api.fallback(admin_api::not_found)));
+                }
+                None => router = router.merge(api),
+            }
+        }
         Ok(Server {
             listener,
             router,
+            admin,
             store,
             bootstrap,
             base_url,
@@ -110,6 +138,13 @@ impl Server {
     /// The address the server listens on.
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// The address of the admin API's own listener, with `--admin-listen`.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     /// The SCIM base URL clients should use.
@@ -131,10 +166,32 @@ impl Server {
         tracing::info!(url = %self.base_url, "serving SCIM");
         let upkeep = tokio::spawn(ops::upkeep());
         let planner = tokio::spawn(refresh_statistics(self.store.clone()));
+        // Both listeners stop together: the admin one when the SCIM one is
+        // told to.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let admin = self.admin.map(|(listener, router)| {
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await
+            })
+        });
         let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            })
             .await
             .context("the HTTP server failed");
+        if let Some(admin) = admin {
+            match admin.await {
+                Ok(result) => result.context("the admin HTTP server failed")?,
+                Err(err) => anyhow::bail!("the admin HTTP server stopped: {err}"),
+            }
+        }
         upkeep.abort();
         planner.abort();
         served?;

@@ -492,6 +492,16 @@ pub struct Settings {
         value_delimiter = ','
     )]
     pub resource_type_files: Vec<PathBuf>,
+
+    /// Token of the admin HTTP API (tenants and tokens over HTTP). Without
+    /// it the admin API is off. Prefer the environment variable.
+    #[arg(long, env = "SCIM_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Address of a separate listener for the admin API, e.g. an internal
+    /// interface. Default: the admin API is served under /admin on --listen.
+    #[arg(long, env = "SCIM_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -516,6 +526,8 @@ impl Settings {
             user_extensions: Vec::new(),
             schema_files: Vec::new(),
             resource_type_files: Vec::new(),
+            admin_token: None,
+            admin_listen: None,
         }
     }
 
@@ -540,6 +552,14 @@ impl Settings {
             .is_some_and(|t| t.trim().is_empty())
         {
             bail!("SCIM_BOOTSTRAP_TOKEN is set but empty");
+        }
+        if let Some(token) = &self.admin_token
+            && token.trim().chars().count() < 32
+        {
+            bail!("the admin token must be at least 32 characters: it guards every tenant");
+        }
+        if self.admin_listen.is_some() && self.admin_token.is_none() {
+            bail!("--admin-listen needs --admin-token (SCIM_ADMIN_TOKEN)");
         }
         Ok(())
     }
@@ -887,6 +907,15 @@ mod tests {
         s.base_path = "/scim".into();
         s.public_url = Some("scim.example.com".into());
         assert!(s.validate().is_err());
+        s.public_url = None;
+        s.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("--admin-listen needs --admin-token"), "{err}");
+        s.admin_token = Some("short".into());
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("at least 32 characters"), "{err}");
+        s.admin_token = Some("a".repeat(32));
+        s.validate().unwrap();
     }
 
     #[test]
