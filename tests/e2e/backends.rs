@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 /// The same token on every run: the `default` tenant of a reused test
 /// database keeps the token it was created with.
-const TOKEN: &str = "backend-e2e-token-3f9a1c";
+pub(crate) const TOKEN: &str = "backend-e2e-token-3f9a1c";
 
-fn database_url(var: &str) -> Option<String> {
+pub(crate) fn database_url(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {

@@ -11,6 +11,7 @@ mod idp_okta;
 mod idp_others;
 mod idp_support;
 mod ops;
+mod outage;
 mod paging;
 mod protocol;
 mod schemas;

@@ -4,65 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use common::{BIN, read_banner, signal, start};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_scim-server");
-
-struct Running {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data_dir: &Path, env: &[(&str, &str)]) -> Running {
-    let mut command = Command::new(BIN);
-    command
-        .env_clear()
-        .env("SCIM_DATA_DIR", data_dir)
-        .env("SCIM_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("the binary starts");
-    let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-    Running { child, stdout }
-}
-
-/// Reads stdout up to the `SCIM endpoint:` line; returns (lines before, URL).
-fn read_banner(running: &mut Running) -> (Vec<String>, String) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut lines = Vec::new();
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "no banner within 60 s: {lines:?}"
-        );
-        let mut line = String::new();
-        let n = running
-            .stdout
-            .read_line(&mut line)
-            .expect("stdout is readable");
-        assert!(n > 0, "the server exited before its banner: {lines:?}");
-        if let Some(url) = line.trim().strip_prefix("SCIM endpoint: ") {
-            return (lines, url.to_owned());
-        }
-        lines.push(line.trim_end().to_owned());
-    }
-}
 
 fn printed_token(lines: &[String]) -> Option<String> {
     lines
@@ -70,23 +18,6 @@ fn printed_token(lines: &[String]) -> Option<String> {
         .map(|l| l.trim())
         .find(|l| l.starts_with("scim_"))
         .map(str::to_owned)
-}
-
-fn sigterm(running: &mut Running) -> std::process::ExitStatus {
-    let pid = running.child.id().to_string();
-    let status = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(exit) = running.child.try_wait().expect("wait works") {
-            return exit;
-        }
-        assert!(Instant::now() < deadline, "no exit within 30 s of SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[tokio::test]
@@ -120,7 +51,10 @@ async fn first_start_prints_a_token_once_and_serves_scim() {
     let err: Value = unauthorized.json().await.unwrap();
     assert_eq!(err["status"], "401");
 
-    assert!(sigterm(&mut first).success(), "SIGTERM is a clean shutdown");
+    assert!(
+        signal(&mut first, "TERM").success(),
+        "SIGTERM is a clean shutdown"
+    );
     drop(first);
 
     // Second start on the same folder: no token is printed, the old one works.
