@@ -14,6 +14,7 @@ mod ops;
 mod outage;
 mod paging;
 mod protocol;
+mod races;
 mod schemas;
 mod secrets;
 mod skeleton;

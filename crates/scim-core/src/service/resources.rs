@@ -16,6 +16,12 @@ use crate::model::{
 };
 use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError, TenantStore};
 
+/// How often a write without `If-Match` is tried again when another
+/// write changed the resource between its read and its own write. Each
+/// attempt loses only to a write that succeeded, so a request runs out of
+/// attempts only under a burst of concurrent changes to one resource.
+const MAX_ATTEMPTS: u32 = 16;
+
 /// The longest `userName` and `externalId`, in characters. Storage
 /// adapters index these values, so they are bounded.
 pub const MAX_KEY_CHARS: usize = 512;
@@ -556,7 +562,11 @@ impl ResourceService {
                 .replace(tenant, self.kind, id, current.version, replacement)
                 .await
             {
-                Err(StoreError::VersionMismatch) if expected_version.is_none() && attempts < 3 => {}
+                Err(StoreError::VersionMismatch) if expected_version.is_none() => {
+                    if attempts >= MAX_ATTEMPTS {
+                        return Err(contended(id));
+                    }
+                }
                 result => return result.map_err(|err| self.store_error(err, id)),
             }
         }
@@ -650,8 +660,11 @@ impl ResourceService {
                 if changes.is_empty() {
                     return Ok(current);
                 }
+                // Member deltas do not depend on the document read above,
+                // so only the client's precondition applies: concurrent
+                // member changes to one group all go through.
                 self.store
-                    .change_members(tenant, id, Some(current.version), &changes, now, events)
+                    .change_members(tenant, id, expected_version, &changes, now, events)
                     .await
             } else {
                 let (unique_key, external_id) = self.keys(&policies.typed, &attributes)?;
@@ -669,7 +682,11 @@ impl ResourceService {
                     .await
             };
             match result {
-                Err(StoreError::VersionMismatch) if expected_version.is_none() && attempts < 3 => {}
+                Err(StoreError::VersionMismatch) if expected_version.is_none() => {
+                    if attempts >= MAX_ATTEMPTS {
+                        return Err(contended(id));
+                    }
+                }
                 result => return result.map_err(|err| self.store_error(err, id)),
             }
         }
@@ -1146,6 +1163,15 @@ fn filter_schemas(resource_type: &ResourceType) -> scim_filter::Schemas {
     scim_filter::Schemas::new(
         resource_type.schema.clone(),
         resource_type.extensions.iter().map(|e| e.schema.clone()),
+    )
+}
+
+/// A write without `If-Match` that kept losing to concurrent writes: the
+/// client set no precondition, so it must not get 412; it may retry.
+fn contended(id: &str) -> Error {
+    Error::new(
+        ErrorKind::Unavailable,
+        format!("resource {id} is being changed by other requests; retry"),
     )
 }
 
