@@ -18,3 +18,4 @@ mod races;
 mod schemas;
 mod secrets;
 mod skeleton;
+mod slow_clients;

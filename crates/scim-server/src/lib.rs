@@ -10,6 +10,7 @@
 
 pub mod admin;
 mod admin_api;
+mod listen;
 mod ops;
 mod settings;
 
@@ -39,6 +40,7 @@ pub struct Server {
     router: axum::Router,
     /// The admin API's own listener and routes, with `--admin-listen`.
     admin: Option<(TcpListener, axum::Router)>,
+    limits: listen::Limits,
     store: SeaOrmStore,
     bootstrap: BootstrapOutcome,
     base_url: String,
@@ -129,6 +131,12 @@ impl Server {
             listener,
             router,
             admin,
+            limits: listen::Limits {
+                max_connections: settings.max_connections,
+                header_read_timeout: std::time::Duration::from_secs(
+                    settings.header_read_timeout_secs,
+                ),
+            },
             store,
             bootstrap,
             base_url,
@@ -169,32 +177,25 @@ impl Server {
         // Both listeners stop together: the admin one when the SCIM one is
         // told to.
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let limits = self.limits;
         let admin = self.admin.map(|(listener, router)| {
             let mut stopped = stopped.clone();
-            tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.wait_for(|s| *s).await;
-                    })
-                    .await
-            })
+            tokio::spawn(listen::serve(listener, router, limits, async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }))
         });
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop.send(true);
-            })
-            .await
-            .context("the HTTP server failed");
-        if let Some(admin) = admin {
-            match admin.await {
-                Ok(result) => result.context("the admin HTTP server failed")?,
-                Err(err) => anyhow::bail!("the admin HTTP server stopped: {err}"),
-            }
+        listen::serve(self.listener, self.router, limits, async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await;
+        if let Some(admin) = admin
+            && let Err(err) = admin.await
+        {
+            anyhow::bail!("the admin HTTP server stopped: {err}");
         }
         upkeep.abort();
         planner.abort();
-        served?;
         self.store
             .close()
             .await

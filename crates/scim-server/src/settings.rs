@@ -493,6 +493,15 @@ pub struct Settings {
     )]
     pub resource_type_files: Vec<PathBuf>,
 
+    /// Client connections open at once; more wait until one closes.
+    #[arg(long, env = "SCIM_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Seconds a client may take to send a request's headers, and may keep
+    /// an idle connection open.
+    #[arg(long, env = "SCIM_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
     /// Token of the admin HTTP API (tenants and tokens over HTTP). Without
     /// it the admin API is off. Prefer the environment variable.
     #[arg(long, env = "SCIM_ADMIN_TOKEN", hide_env_values = true)]
@@ -526,6 +535,8 @@ impl Settings {
             user_extensions: Vec::new(),
             schema_files: Vec::new(),
             resource_type_files: Vec::new(),
+            max_connections: 1024,
+            header_read_timeout_secs: 10,
             admin_token: None,
             admin_listen: None,
         }
@@ -545,6 +556,9 @@ impl Settings {
         }
         if self.request_timeout_secs == 0 || self.max_concurrent_requests == 0 {
             bail!("--request-timeout-secs and --max-concurrent-requests must be at least 1");
+        }
+        if self.max_connections == 0 || self.header_read_timeout_secs == 0 {
+            bail!("--max-connections and --header-read-timeout-secs must be at least 1");
         }
         if self
             .bootstrap_token
