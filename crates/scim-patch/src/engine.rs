@@ -142,9 +142,39 @@ impl<'a> Engine<'a> {
                 }
                 let path = parse_path(text)
                     .map_err(|e| Error::path(format!("invalid path `{text}`: {e}")))?;
+                if unassigns(kind, op.value.as_ref()) {
+                    self.refuse_read_only(&path, text)?;
+                }
                 self.at_path(kind, &path, text, op.value.clone())
             }
         }
+    }
+
+    /// RFC 7644 §3.5.2.2: removing or unassigning a read-only attribute is
+    /// a `mutability` error, even one the stored document does not hold
+    /// (`meta`, `groups`: they are rendered, not stored), so that the
+    /// client learns the change did not happen.
+    fn refuse_read_only(&self, path: &Path, label: &str) -> Result<(), Error> {
+        if path.filter.is_none()
+            && path.sub_attr.is_none()
+            && self.whole_schema(&path.attr).is_some()
+        {
+            return Ok(());
+        }
+        let Ok(target) = self.resolve(path, label) else {
+            // Unknown paths get their own error from the operation itself.
+            return Ok(());
+        };
+        let read_only = |def: &AttributeDef| def.mutability == Mutability::ReadOnly;
+        if read_only(target.attr)
+            || target.sub.is_some_and(read_only)
+            || target.filter_sub.is_some_and(read_only)
+        {
+            return Err(Error::mutability(format!(
+                "`{label}` is readOnly and cannot be removed"
+            )));
+        }
+        Ok(())
     }
 
     /// The attributes of a path-less value (`within` is `None`), or of the
@@ -859,6 +889,21 @@ fn missing_value(kind: Op) -> Error {
 ///
 /// An operation that leaves the value as it is passes, whatever the
 /// mutability: Okta re-sends the group's `id` in a path-less `replace`.
+/// Whether an operation with a path leaves its target unassigned: a
+/// `remove`, or a `replace` with nothing (`null`, `[]`, `{}`).
+fn unassigns(kind: Op, value: Option<&Value>) -> bool {
+    match kind {
+        Op::Remove => true,
+        Op::Replace => match value {
+            None | Some(Value::Null) => true,
+            Some(Value::Array(items)) => items.is_empty(),
+            Some(Value::Object(fields)) => fields.is_empty(),
+            Some(_) => false,
+        },
+        _ => false,
+    }
+}
+
 fn check_mutability(
     def: &AttributeDef,
     old: Option<&Value>,

@@ -387,6 +387,37 @@ fn mutability() {
     }
 }
 
+/// Servers store resources without `meta` and `groups` (they are
+/// rendered), so removing them changes nothing in the document: still a
+/// `mutability` error, as RFC 7644 §3.5.2.2 asks.
+#[test]
+fn unassigning_read_only_attributes_the_document_lacks_is_refused() {
+    let stored = json!({"schemas": [urn::USER], "userName": "bjensen"});
+    for ops in [
+        json!([{"op": "remove", "path": "meta"}]),
+        json!([{"op": "remove", "path": "meta.lastModified"}]),
+        json!([{"op": "remove", "path": "groups"}]),
+        json!([{"op": "replace", "path": "groups", "value": []}]),
+        json!([{"op": "remove", "path": "id"}]),
+    ] {
+        let err = user_error(&stored, ops.clone(), ErrorKind::Mutability);
+        assert!(err.to_string().contains("readOnly"), "{ops}: {err}");
+    }
+    // Writable attributes the document lacks are still fine to remove.
+    let patched = crate::apply_operations(
+        &ResourceType::user(),
+        &stored,
+        &[PatchOperation {
+            op: "remove".into(),
+            path: Some("title".into()),
+            value: None,
+        }],
+        &Options::new(),
+    )
+    .unwrap();
+    assert!(!patched.changed);
+}
+
 #[test]
 fn mutability_of_immutable_attributes() {
     let things = things();
