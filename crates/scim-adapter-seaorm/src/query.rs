@@ -583,16 +583,16 @@ fn comparison(t: Target, op: CompareOp, value: &CompValue) -> Option<SimpleExpr>
             // userName and displayName are caseExact=false: compare folded values.
             let folded = t.folded();
             let s = if folded { s.to_lowercase() } else { s.clone() };
+            // LIKE is case-sensitive on every engine as the store connects
+            // (SQLite's case_sensitive_like, MySQL's byte-wise columns):
+            // exact on id and externalId, and on the folded columns
+            // (userName, displayName) the lowercase literal finds any case.
             Some(match op {
                 CompareOp::Eq => column.eq(s),
                 CompareOp::Ne => column.ne(s),
-                // Pattern matching only on the folded columns (userName,
-                // displayName), whose values are lowercase on every engine,
-                // whatever LIKE's case rules. caseExact columns would need
-                // each engine's case-sensitive matching: 501 for now.
-                CompareOp::Co if folded => like(column, &format!("%{}%", escape(&s))),
-                CompareOp::Sw if folded => like(column, &format!("{}%", escape(&s))),
-                CompareOp::Ew if folded => like(column, &format!("%{}", escape(&s))),
+                CompareOp::Co => like(column, &format!("%{}%", escape(&s))),
+                CompareOp::Sw => like(column, &format!("{}%", escape(&s))),
+                CompareOp::Ew => like(column, &format!("%{}", escape(&s))),
                 _ => return None,
             })
         }
@@ -651,11 +651,11 @@ mod tests {
             tenant: &tenant,
             kind: ResourceKind::User,
         };
-        let ok = scim_filter::parse(r#"userName eq "A" and not (externalId pr) or meta.lastModified gt "2024-01-01T00:00:00Z" or title eq "x" or emails[type eq "work"]"#).unwrap();
+        let ok = scim_filter::parse(r#"userName eq "A" and not (externalId pr) or meta.lastModified gt "2024-01-01T00:00:00Z" or title eq "x" or emails[type eq "work"] or externalId co "x""#).unwrap();
         assert!(condition(&ok, scope, &schemas).is_ok());
         for text in [
             r#"title gt "x""#,
-            r#"externalId co "x""#,
+            r#"externalId gt "x""#,
             r#"members[value eq "x"]"#,
             r#"meta.resourceType eq "User""#,
             r#"groups.value eq "g""#,

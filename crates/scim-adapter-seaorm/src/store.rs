@@ -76,6 +76,11 @@ impl SeaOrmStore {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
+                // LIKE matches case-sensitively, as on PostgreSQL and on
+                // MySQL's byte-wise columns: pattern filters on caseExact
+                // values mean the same on every engine. Case-insensitive
+                // attributes are matched on their folded copies.
+                .pragma("case_sensitive_like", "ON")
         });
         let db = Database::connect(options).await.map_err(backend)?;
         Ok(SeaOrmStore { db })

@@ -345,10 +345,17 @@ async fn queries_filter_sort_and_page_in_the_store<S: ResourceStore + TenantStor
         .map_err(|e| format!("delete failed: {e}"))?;
 
     let asc = SortOrder::Ascending;
-    let cases: [(&str, &[&str]); 9] = [
+    let cases: [(&str, &[&str]); 14] = [
         (r#"userName eq "BOB""#, &["Bob"]),
         (r#"externalId eq "e-c""#, &["carol"]),
         (r#"externalId eq "E-C""#, &[]),
+        // externalId is caseExact: pattern operators match case-sensitively,
+        // and LIKE's wildcards in a literal match only themselves.
+        (r#"externalId sw "e-""#, &["alice", "carol"]),
+        (r#"externalId sw "E-""#, &[]),
+        (r#"externalId ew "C" or externalId co "-A""#, &[]),
+        (r#"externalId co "%" or externalId sw "_""#, &[]),
+        (r#"id co "-""#, &["alice", "Bob", "carol"]),
         ("not (externalId pr)", &["Bob"]),
         (r#"not (externalId eq "e-a")"#, &["Bob", "carol"]),
         (
