@@ -15,3 +15,4 @@ mod protocol;
 mod schemas;
 mod secrets;
 mod skeleton;
+mod webhooks;

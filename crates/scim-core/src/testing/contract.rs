@@ -2137,6 +2137,11 @@ async fn tenants_are_listed_found_and_deleted_without_a_trace<
             && store.audit(&kept, 0, 100).await.is_ok_and(|a| a.len() == 1),
         "delete_tenant MUST leave other tenants' webhooks, attempts and audit entries",
     )?;
+    // Leave no due webhook behind for servers sharing the database.
+    store
+        .delete_webhook(&kept, &theirs[0].id)
+        .await
+        .map_err(|e| format!("delete_webhook failed: {e}"))?;
     check(
         matches!(
             store
@@ -2547,6 +2552,18 @@ async fn webhooks_are_stored_listed_and_deleted_per_tenant<
         matches!(record(store, "a", &claimed, 9, true).await, Ok(false)),
         "record_attempt MUST return false for a deleted webhook",
     )?;
+    // Leave no due webhook behind for servers sharing the database.
+    for (owner, id) in [
+        (&t, &empty.id),
+        (&t, &hook.id),
+        (&t, &replay.id),
+        (&other, &theirs.id),
+    ] {
+        store
+            .delete_webhook(owner, id)
+            .await
+            .map_err(|e| format!("delete_webhook failed: {e}"))?;
+    }
     Ok(())
 }
 
