@@ -11,13 +11,14 @@ use scim_core::{
     AuditEntry, Lease, NewAuditEntry, NewWebhook, TenantId, Webhook, WebhookAttempt,
     WebhookProgress,
 };
-use sea_orm::sea_query::Expr;
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::{Expr, Func, Query as Sql};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use crate::entity::{audit, event, tenant, webhook, webhook_attempt};
+use crate::entity::{audit, event, webhook, webhook_attempt};
 use crate::error::backend;
 use crate::store::{SeaOrmStore, from_micros, micros, storable};
 
@@ -124,45 +125,64 @@ impl WebhookStore for SeaOrmStore {
         if !storable(new.tenant_id.as_str()) {
             return Err(StoreError::NotFound);
         }
+        // Write first: an SQLite transaction that reads before it writes
+        // fails at once (SQLITE_BUSY_SNAPSHOT) when another connection
+        // wrote in between, whatever the busy timeout.
         let txn = self.db.begin().await.map_err(backend)?;
-        let exists = tenant::Entity::find_by_id(new.tenant_id.as_str().to_owned())
-            .one(&txn)
-            .await
-            .map_err(backend)?
-            .is_some();
-        if !exists {
-            return Err(StoreError::NotFound);
-        }
-        let start = match new.after {
-            Some(after) => count(after),
-            None => event::Entity::find()
-                .select_only()
-                .column_as(event::Column::Sequence.max(), "last")
-                .filter(event::Column::TenantId.eq(new.tenant_id.as_str()))
-                .into_tuple::<Option<i64>>()
-                .one(&txn)
-                .await
-                .map_err(backend)?
-                .flatten()
-                .unwrap_or(0),
-        };
-        let row = webhook::Model {
+        let id = new.id.clone();
+        let tenant_id = new.tenant_id.as_str().to_owned();
+        webhook::Entity::insert(webhook::ActiveModel::from(webhook::Model {
             id: new.id,
             tenant_id: new.tenant_id.0,
             url: new.url,
             secret: new.secret,
             created_at: micros(new.created),
             disabled_at: None,
-            delivered_through: start,
+            delivered_through: new.after.map_or(0, count),
             next_attempt_at: micros(new.created),
             attempts: 0,
             lease_owner: None,
             lease_until: None,
-        };
-        webhook::Entity::insert(webhook::ActiveModel::from(row.clone()))
-            .exec_without_returning(&txn)
+        }))
+        .exec_without_returning(&txn)
+        .await
+        .map_err(|err| {
+            // An unknown tenant: its foreign key says so.
+            if matches!(
+                err.sql_err(),
+                Some(SqlErr::ForeignKeyConstraintViolation(_))
+            ) {
+                StoreError::NotFound
+            } else {
+                backend(err)
+            }
+        })?;
+        if new.after.is_none() {
+            // From the tenant's last event, read in the same transaction.
+            let last = Sql::select()
+                .expr(Func::max(Expr::col(event::Column::Sequence)))
+                .from(event::Entity)
+                .and_where(Expr::col(event::Column::TenantId).eq(tenant_id.as_str()))
+                .to_owned();
+            webhook::Entity::update_many()
+                .col_expr(
+                    webhook::Column::DeliveredThrough,
+                    Func::coalesce([
+                        Expr::SubQuery(None, Box::new(last.into())),
+                        Expr::value(0i64),
+                    ])
+                    .into(),
+                )
+                .filter(webhook::Column::Id.eq(id.as_str()))
+                .exec(&txn)
+                .await
+                .map_err(backend)?;
+        }
+        let row = webhook::Entity::find_by_id(id)
+            .one(&txn)
             .await
-            .map_err(backend)?;
+            .map_err(backend)?
+            .ok_or_else(|| corrupt("a webhook vanished in its own transaction"))?;
         txn.commit().await.map_err(backend)?;
         to_webhook(row)
     }
@@ -181,21 +201,28 @@ impl WebhookStore for SeaOrmStore {
     }
 
     async fn delete_webhook(&self, tenant: &TenantId, id: &str) -> Result<(), StoreError> {
-        let txn = self.db.begin().await.map_err(backend)?;
-        if find(&txn, tenant, id).await?.is_none() {
+        if !storable(id) {
             return Err(StoreError::NotFound);
         }
+        // Writes only (see create_webhook): the attempts, scoped to the
+        // tenant, then the webhook, whose count says whether it existed.
+        let txn = self.db.begin().await.map_err(backend)?;
         webhook_attempt::Entity::delete_many()
             .filter(webhook_attempt::Column::WebhookId.eq(id))
+            .filter(webhook_attempt::Column::TenantId.eq(tenant.as_str()))
             .exec(&txn)
             .await
             .map_err(backend)?;
-        webhook::Entity::delete_many()
+        let deleted = webhook::Entity::delete_many()
             .filter(webhook::Column::Id.eq(id))
             .filter(webhook::Column::TenantId.eq(tenant.as_str()))
             .exec(&txn)
             .await
-            .map_err(backend)?;
+            .map_err(backend)?
+            .rows_affected;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
         txn.commit().await.map_err(backend)
     }
 
