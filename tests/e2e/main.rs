@@ -19,3 +19,4 @@ mod schemas;
 mod secrets;
 mod skeleton;
 mod slow_clients;
+mod webhooks;

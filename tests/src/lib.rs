@@ -78,11 +78,22 @@ impl TestServer {
     /// Starts a server on the database at `url` whose `default` tenant
     /// uses `token` (created with it on first start, reused afterwards).
     pub async fn start_on_database(url: &str, token: &str) -> TestServer {
+        Self::start_on_database_with(url, token, |_| {}).await
+    }
+
+    /// [`TestServer::start_on_database`] with settings changed by
+    /// `configure`.
+    pub async fn start_on_database_with(
+        url: &str,
+        token: &str,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestServer {
         let data_dir = tempfile::tempdir().expect("a temporary folder");
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("a socket address");
         let mut settings = Settings::with_defaults(data_dir.path(), listen);
         settings.database_url = Some(url.to_owned());
         settings.bootstrap_token = Some(token.to_owned());
+        configure(&mut settings);
         let server = Server::start(&settings).await.expect("the server starts");
         let base = server.base_url().to_owned();
         let (tx, rx) = oneshot::channel();

@@ -27,6 +27,7 @@ mod index;
 mod migration;
 mod query;
 mod store;
+mod webhooks;
 
 pub use migration::Migrator;
 pub use store::{SeaOrmStore, StoreOptions};

@@ -23,7 +23,9 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use serde_json::{Map, Value};
 
-use crate::entity::{credential, event, member, resource, tenant, value};
+use crate::entity::{
+    audit, credential, event, member, resource, tenant, value, webhook, webhook_attempt,
+};
 use crate::error::{backend, classify};
 use crate::migration::Migrator;
 
@@ -49,7 +51,7 @@ impl Default for StoreOptions {
 /// The storage ports of `scim-core` over one database.
 #[derive(Debug, Clone)]
 pub struct SeaOrmStore {
-    db: DatabaseConnection,
+    pub(crate) db: DatabaseConnection,
 }
 
 impl SeaOrmStore {
@@ -290,11 +292,11 @@ fn policies_from_json(text: &str) -> Result<TenantPolicies, StoreError> {
     })
 }
 
-fn micros(at: DateTime<Utc>) -> i64 {
+pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros()
 }
 
-fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_micros(us)
         .ok_or_else(|| StoreError::Backend(format!("timestamp out of range: {us}").into()))
 }
@@ -1154,6 +1156,22 @@ impl TenantStore for SeaOrmStore {
             .map_err(backend)?;
         event::Entity::delete_many()
             .filter(event::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        // Attempts before the webhooks they reference.
+        webhook_attempt::Entity::delete_many()
+            .filter(webhook_attempt::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        webhook::Entity::delete_many()
+            .filter(webhook::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        audit::Entity::delete_many()
+            .filter(audit::Column::TenantId.eq(id))
             .exec(&txn)
             .await
             .map_err(backend)?;

@@ -11,9 +11,11 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use scim_adapter_seaorm::{SeaOrmStore, StoreOptions};
-use scim_core::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
+use scim_core::ports::{
+    IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids, WebhookStore,
+};
 use scim_core::testing::contract;
-use scim_core::{NewResource, NewTenant, ResourceKind, TenantId};
+use scim_core::{NewResource, NewTenant, NewWebhook, ResourceKind, TenantId};
 
 /// The URL in `var`, or `None` after saying why the test skips.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -49,7 +51,68 @@ async fn run_all(store: SeaOrmStore) {
     contract::run(&store).await.unwrap();
     store.optimize().await.unwrap();
     store.optimize().await.unwrap();
-    concurrent_creates_produce_one_user(Arc::new(store)).await;
+    let store = Arc::new(store);
+    concurrent_creates_produce_one_user(store.clone()).await;
+    concurrent_claims_lease_each_webhook_once(store).await;
+}
+
+/// Replicas racing for the same due webhooks: each webhook goes to exactly
+/// one of them, however the claims interleave.
+async fn concurrent_claims_lease_each_webhook_once(store: Arc<SeaOrmStore>) {
+    let tenant = TenantId(UuidV7Ids.new_id());
+    store
+        .create_tenant(
+            NewTenant {
+                id: tenant.clone(),
+                name: format!("claims-{tenant}"),
+                created: Utc::now(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let at = contract::past_instant();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let hook = store
+            .create_webhook(NewWebhook {
+                id: UuidV7Ids.new_id(),
+                tenant_id: tenant.clone(),
+                url: "http://receiver.invalid/".into(),
+                secret: "whsec_x".into(),
+                created: at,
+                after: Some(0),
+            })
+            .await
+            .unwrap();
+        ids.push(hook.id);
+    }
+    let mut tasks = Vec::new();
+    for replica in 0..8 {
+        let store = store.clone();
+        let tenant = tenant.clone();
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("replica-{replica}");
+            let until = at + chrono::Duration::seconds(60);
+            let mut mine = Vec::new();
+            while let Some(hook) = contract::claim_own(store.as_ref(), &tenant, at, &owner, until)
+                .await
+                .unwrap()
+            {
+                assert_eq!(hook.lease.map(|l| l.owner), Some(owner.clone()));
+                mine.push(hook.id);
+            }
+            mine
+        }));
+    }
+    let mut claimed = Vec::new();
+    for task in tasks {
+        claimed.extend(task.await.unwrap());
+    }
+    claimed.sort();
+    ids.sort();
+    assert_eq!(claimed, ids, "every webhook is claimed exactly once");
+    store.delete_tenant(&tenant).await.unwrap();
 }
 
 async fn concurrent_creates_produce_one_user(store: Arc<SeaOrmStore>) {

@@ -14,6 +14,10 @@
 //! - [`AuthService`] resolves bearer tokens to a [`Principal`], creates
 //!   the default tenant on first start, and administers tenants and their
 //!   credentials (create, delete, issue, rotate, revoke, policies).
+//! - [`EventService`] pages a tenant's event feed; [`WebhookService`]
+//!   administers webhooks and [`DeliveryWorker`] delivers them, signed, at
+//!   least once, one replica per webhook at a time; [`AuditService`]
+//!   records and reads the audit log of mutating requests.
 //! - [`Error`] carries an [`ErrorKind`] that maps one-to-one onto SCIM error
 //!   types.
 //!
@@ -38,12 +42,19 @@ pub use auth::{
 pub use bulk::{BulkDone, BulkOutcome, BulkService};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    Credential, CredentialStatus, CustomKind, DeleteMode, DuplicatePolicy, Event, EventType,
-    GroupRef, IdpProfile, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
-    Position, Principal, Query, Replacement, ResourceKind, SortOrder, SortValue, StoredEvent,
-    StoredResource, Tenant, TenantExtension, TenantId, TenantPolicies, parse_etag,
+    AuditEntry, Credential, CredentialStatus, CustomKind, DeleteMode, DuplicatePolicy, Event,
+    EventType, GroupRef, IdpProfile, Lease, Member, MemberChange, NewAuditEntry, NewCredential,
+    NewResource, NewTenant, NewWebhook, Page, Position, Principal, Query, Replacement,
+    ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource, Tenant, TenantExtension,
+    TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookProgress, parse_etag,
 };
-pub use service::{Fields, ListRequest, Listing, MAX_KEY_CHARS, ResourceService};
+pub use service::{
+    AuditPage, AuditRequest, AuditService, Delivery, DeliveryConfig, DeliveryOutcome,
+    DeliveryWorker, EventPage, EventService, Fields, ListRequest, Listing, MAX_ATTEMPT_PAGE,
+    MAX_AUDIT_PAGE, MAX_EVENT_PAGE, MAX_KEY_CHARS, MAX_WEBHOOK_URL_CHARS, ResourceService,
+    SECRET_PREFIX, SIGNATURE_HEADER, WEBHOOK_ID_HEADER, WebhookService, backoff, event_json,
+    is_failing, payload, sign, signature_header,
+};
 
 /// The examples of `README.md`, compiled and run as doctests.
 #[cfg(all(doctest, feature = "testing"))]

@@ -773,3 +773,140 @@ mod tests {
         assert_eq!(parse_etag("*"), None);
     }
 }
+
+/// A tenant's webhook: where its events are pushed, and how far delivery
+/// got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    /// Stable identifier, sent as `Scim-Webhook-Id`.
+    pub id: String,
+    /// The tenant whose events are delivered.
+    pub tenant_id: TenantId,
+    /// Where batches of events are POSTed.
+    pub url: String,
+    /// The HMAC-SHA256 key of the signatures. Stored in clear because
+    /// signing needs it; shown to the operator once, at creation.
+    pub secret: String,
+    /// When the webhook was created.
+    pub created: DateTime<Utc>,
+    /// When it was switched off; `None` while it delivers.
+    pub disabled: Option<DateTime<Utc>>,
+    /// The sequence of the last event delivered (the feed cursor).
+    pub delivered_through: u64,
+    /// When the next delivery (or check for events) is due.
+    pub next_attempt: DateTime<Utc>,
+    /// Consecutive failed attempts; 0 after a success.
+    pub failures: u32,
+    /// The replica delivering it now, if any, and until when.
+    pub lease: Option<Lease>,
+}
+
+/// A replica's exclusive, expiring right to deliver one webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The replica that holds it.
+    pub owner: String,
+    /// When it expires and another replica may take over.
+    pub until: DateTime<Utc>,
+}
+
+/// A webhook to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWebhook {
+    /// Identifier chosen by the core.
+    pub id: String,
+    /// The tenant whose events are delivered.
+    pub tenant_id: TenantId,
+    /// Where batches of events are POSTed.
+    pub url: String,
+    /// The signing secret.
+    pub secret: String,
+    /// Creation time; the first check for events is due then.
+    pub created: DateTime<Utc>,
+    /// Where delivery starts: after this sequence, or with `None` after
+    /// the tenant's last event at creation (only new events are sent).
+    pub after: Option<u64>,
+}
+
+/// One delivery attempt of a webhook, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAttempt {
+    /// Grows with every attempt recorded.
+    pub id: u64,
+    /// The webhook.
+    pub webhook_id: String,
+    /// When the attempt started.
+    pub at: DateTime<Utc>,
+    /// The sequence of the batch's first event.
+    pub first_sequence: u64,
+    /// The sequence of the batch's last event.
+    pub last_sequence: u64,
+    /// The receiver's HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// Why the attempt failed without an answer (connection refused,
+    /// timeout); never a secret.
+    pub error: Option<String>,
+    /// How long the attempt took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+impl WebhookAttempt {
+    /// Whether the receiver took the batch (a 2xx answer).
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// What a delivery replica writes back when it is done with a webhook it
+/// claimed: its new position and schedule, and the attempt it made, if it
+/// made one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookProgress {
+    /// The webhook's tenant.
+    pub tenant_id: TenantId,
+    /// The webhook.
+    pub webhook_id: String,
+    /// The new `delivered_through`.
+    pub delivered_through: u64,
+    /// The new count of consecutive failures.
+    pub failures: u32,
+    /// When the webhook is due next.
+    pub next_attempt: DateTime<Utc>,
+    /// The attempt made (its `id` is ignored: the store numbers attempts),
+    /// or `None` when there was nothing to send.
+    pub attempt: Option<WebhookAttempt>,
+}
+
+/// One audited SCIM request, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Grows with every entry; the cursor of the audit log.
+    pub id: u64,
+    /// The entry itself.
+    pub entry: NewAuditEntry,
+}
+
+/// A mutating SCIM request to audit: who did what, and how it ended.
+/// Never a token, a secret or a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// The tenant of the credential.
+    pub tenant_id: TenantId,
+    /// When the request was answered.
+    pub at: DateTime<Utc>,
+    /// The credential that authenticated the request.
+    pub credential_id: String,
+    /// The request's `X-Request-Id`.
+    pub request_id: String,
+    /// The HTTP method: POST, PUT, PATCH or DELETE.
+    pub method: String,
+    /// The request path, without the query.
+    pub path: String,
+    /// The resource type, when the route names one.
+    pub resource_type: Option<String>,
+    /// The resource's id, when known (from the path, or the created
+    /// resource's location).
+    pub resource_id: Option<String>,
+    /// The HTTP status of the answer.
+    pub status: u16,
+}

@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 #[cfg(doc)]
 use crate::model::Position;
 use crate::model::{
-    Credential, Event, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
-    Query, Replacement, ResourceKind, StoredEvent, StoredResource, Tenant, TenantId,
-    TenantPolicies,
+    AuditEntry, Credential, Event, GroupRef, Member, MemberChange, NewAuditEntry, NewCredential,
+    NewResource, NewTenant, NewWebhook, Page, Query, Replacement, ResourceKind, StoredEvent,
+    StoredResource, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookProgress,
 };
 
 /// Why a storage operation failed. Adapters MUST classify errors by kind
@@ -295,7 +295,7 @@ pub trait TenantStore: Send + Sync {
 
     /// Removes the tenant and ALL its data, atomically: its credentials,
     /// policies, resources (live and deleted), group memberships, index
-    /// rows and events.
+    /// rows, events, webhooks with their attempts, and audit entries.
     ///
     /// MUST return [`StoreError::NotFound`] for an unknown tenant. MUST NOT
     /// touch any other tenant. Afterwards nothing of the tenant may be
@@ -347,6 +347,140 @@ pub trait TenantStore: Send + Sync {
         credential_id: &str,
         expires: Option<DateTime<Utc>>,
     ) -> Result<Credential, StoreError>;
+}
+
+/// Storage of webhooks, their delivery state and their attempts.
+///
+/// Several server replicas may share one store: each delivers a webhook
+/// only while it holds the webhook's lease, which the store grants to one
+/// replica at a time.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Stores a webhook: not disabled, no failures, no lease, due at
+    /// `webhook.created`, with `delivered_through` at `webhook.after`, or
+    /// without it at the tenant's highest event sequence (0 without
+    /// events), read atomically with the insert.
+    ///
+    /// MUST return [`StoreError::NotFound`] for an unknown tenant.
+    async fn create_webhook(&self, webhook: NewWebhook) -> Result<Webhook, StoreError>;
+
+    /// The tenant's webhooks, oldest first (by creation time, then id).
+    /// MUST NOT return another tenant's.
+    async fn list_webhooks(&self, tenant: &TenantId) -> Result<Vec<Webhook>, StoreError>;
+
+    /// Removes the tenant's webhook `id` with its attempts. A replica
+    /// delivering it then fails to record its attempt, harmlessly.
+    ///
+    /// MUST return [`StoreError::NotFound`] for an unknown webhook and for
+    /// one of another tenant (which stays untouched).
+    async fn delete_webhook(&self, tenant: &TenantId, id: &str) -> Result<(), StoreError>;
+
+    /// Atomically takes the lease of ONE due webhook of any tenant for
+    /// `owner` until `lease_until`, and returns it as now stored; `None`
+    /// when no webhook is due.
+    ///
+    /// Due means: not disabled, `next_attempt <= now`, and no lease or an
+    /// expired one (`until <= now`). Two claimers MUST never hold the same
+    /// webhook at once: a webhook whose lease has not expired MUST NOT be
+    /// returned to anyone, its holder included. An expired lease MUST be
+    /// taken over.
+    async fn claim_webhook(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<Webhook>, StoreError>;
+
+    /// Ends `owner`'s claim of a webhook: stores `progress` (the new
+    /// `delivered_through`, failures and due time), releases the lease,
+    /// and records the attempt, all atomically. Returns `true` then.
+    ///
+    /// Only the lease holder may advance a webhook: when `owner` no longer
+    /// holds the lease (another replica took it over after it expired),
+    /// the webhook MUST stay unchanged and this returns `false`; the
+    /// attempt, which did happen, is still recorded while the webhook
+    /// exists. MUST return `Ok(false)` and record nothing for a webhook
+    /// that no longer exists.
+    async fn record_attempt(
+        &self,
+        owner: &str,
+        progress: WebhookProgress,
+    ) -> Result<bool, StoreError>;
+
+    /// The most recent attempts of the tenant's webhook `id`, newest first,
+    /// at most `limit`. MUST return [`StoreError::NotFound`] for an
+    /// unknown webhook and for one of another tenant.
+    async fn attempts(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        limit: u64,
+    ) -> Result<Vec<WebhookAttempt>, StoreError>;
+
+    /// Removes the tenant's attempts made before `before` whose batch has
+    /// since been delivered (`last_sequence <= delivered_through`); the
+    /// attempts of batches still pending stay. Returns how many went.
+    async fn purge_attempts(
+        &self,
+        tenant: &TenantId,
+        before: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// Storage of the audit log of mutating SCIM requests.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an entry and returns its id. Ids MUST grow with every entry
+    /// written. MUST return [`StoreError::NotFound`] for an unknown tenant.
+    async fn record_audit(&self, entry: NewAuditEntry) -> Result<u64, StoreError>;
+
+    /// The tenant's entries with an id above `after`, oldest first, at
+    /// most `limit`. MUST NOT return another tenant's.
+    async fn audit(
+        &self,
+        tenant: &TenantId,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Removes the tenant's entries written before `before`; returns how
+    /// many went.
+    async fn purge_audit(
+        &self,
+        tenant: &TenantId,
+        before: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// A webhook request: one signed POST of a batch of events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRequest {
+    /// Where to POST.
+    pub url: String,
+    /// Headers besides `Content-Type: application/json`.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: String,
+    /// How long to wait for the whole answer.
+    pub timeout: std::time::Duration,
+}
+
+/// Why a webhook request got no HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TransportError(pub String);
+
+/// Sends webhook requests: the one piece of webhook delivery that does IO
+/// besides storage.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait WebhookTransport: Send + Sync {
+    /// POSTs `request` and returns the answer's status. MUST give up after
+    /// `request.timeout` with an error, and MUST NOT follow redirects. The
+    /// error message MUST NOT contain the URL (it may carry credentials).
+    async fn post(&self, request: WebhookRequest) -> Result<u16, TransportError>;
 }
 
 /// The source of the current time.

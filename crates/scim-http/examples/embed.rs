@@ -60,6 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         groups: Arc::new(groups),
         custom: Vec::new(),
         auth: Arc::new(auth),
+        audit: None,
         config: Arc::new(HttpConfig {
             // Where the application is reachable from identity providers.
             public_url: Some("http://127.0.0.1:3000".to_owned()),

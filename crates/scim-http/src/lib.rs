@@ -10,9 +10,13 @@
 //!   (`urn:ietf:params:scim:api:messages:2.0:Error`), including unknown
 //!   routes, unsupported methods, bad content types and oversized bodies;
 //! - handlers never run without a resolved [`scim_core::Principal`]: the
-//!   tenant comes from the credential, never from the URL.
+//!   tenant comes from the credential, never from the URL;
+//! - with [`AppState::audit`] set, every mutating request that reached its
+//!   handler is recorded in the audit log, and a failure to record never
+//!   changes the answer.
 #![deny(missing_docs)]
 
+mod audit;
 mod auth;
 mod error;
 mod extract;
@@ -27,7 +31,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
-use scim_core::{AuthService, ResourceService};
+use scim_core::{AuditService, AuthService, ResourceService};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -99,6 +103,9 @@ pub struct AppState {
     pub custom: Vec<Arc<ResourceService>>,
     /// Credential resolution.
     pub auth: Arc<AuthService>,
+    /// The audit log every mutating request (POST, PUT, PATCH, DELETE,
+    /// Bulk) is recorded in; `None` records nothing.
+    pub audit: Option<Arc<AuditService>>,
     /// HTTP settings.
     pub config: Arc<HttpConfig>,
 }

@@ -43,6 +43,7 @@ async fn app_with(config: HttpConfig) -> Router {
         groups: Arc::new(groups),
         custom: Vec::new(),
         auth: Arc::new(auth),
+        audit: None,
         config: Arc::new(config),
     })
 }
@@ -1309,6 +1310,7 @@ async fn a_cursor_of_one_tenant_is_invalid_for_another() {
         groups: service(ResourceKind::Group),
         custom: Vec::new(),
         auth: Arc::new(auth),
+        audit: None,
         config: Arc::new(HttpConfig::default()),
     });
     create_users(&app, &["a1", "a2", "a3"]).await;
@@ -1358,6 +1360,7 @@ async fn service_provider_config_advertises_both_paging_methods() {
     );
 }
 
+mod audit;
 mod bulk;
 mod idp_profile;
 mod root_search;

@@ -1,11 +1,15 @@
-//! The `tenant` and `token` commands: tenant and credential administration
-//! for operators, against the database the server uses.
+//! The operator's commands, against the database the server uses: `tenant`
+//! and `token` (tenant and credential administration), and `webhook`,
+//! `events`, `audit` and `purge` (the outbox and the audit log, in
+//! `outbox`).
 //!
 //! Each command opens the configured database (applying pending
 //! migrations, as `serve` does), runs one [`AuthService`] operation and
 //! returns what to print: text for people, or JSON with `--json`. Tokens
 //! are printed only where they are made (`tenant create`, `token issue`,
 //! `token rotate`); hashes never.
+
+mod outbox;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -24,6 +28,8 @@ use crate::settings::{
     DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, Settings, StrictnessArg, TenantCommand,
     TokenCommand,
 };
+
+pub use outbox::{audit, events, purge, webhook};
 
 /// A command the operator got wrong (a missing `--yes`, an invalid name or
 /// duration): the binary exits with code 2 instead of 1.

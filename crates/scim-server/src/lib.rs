@@ -4,8 +4,13 @@
 //! This is the only crate that reads configuration or names concrete
 //! adapter types. The binary (`src/main.rs`) parses flags and environment
 //! variables into [`Settings`]; tests and embedders can build [`Settings`]
-//! directly and call [`Server::start`]. The operator's `tenant` and `token`
-//! commands live in [`admin`].
+//! directly and call [`Server::start`]. The operator's commands (`tenant`,
+//! `token`, `webhook`, `events`, `audit`, `purge`) live in [`admin`].
+//!
+//! Besides HTTP, a served server runs background tasks: the metrics
+//! upkeep, the query planner's statistics, and webhook delivery workers
+//! (`--webhook-workers`), which claim due webhooks in the shared database
+//! so that several replicas deliver each webhook one at a time.
 #![deny(missing_docs)]
 
 pub mod admin;
@@ -13,6 +18,7 @@ mod admin_api;
 mod listen;
 mod ops;
 mod settings;
+mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,14 +26,15 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use scim_adapter_seaorm::SeaOrmStore;
-use scim_core::ports::{SystemClock, UuidV7Ids};
-use scim_core::{AuthService, BootstrapOutcome, ResourceService};
+use scim_core::ports::{IdGenerator as _, SystemClock, UuidV7Ids};
+use scim_core::{AuditService, AuthService, BootstrapOutcome, DeliveryWorker, ResourceService};
 use scim_http::{AppState, HttpConfig};
 use tokio::net::TcpListener;
 
 pub use settings::{
-    Cli, Command, ConfigCommand, DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, LoadError,
-    LogFormat, Settings, StrictnessArg, TenantCommand, TokenCommand,
+    Cli, Command, ConfigCommand, DeleteModeArg, DuplicatesArg, ExtensionCommand, FeedArgs, IdpArg,
+    LoadError, LogFormat, PurgeArgs, Settings, StrictnessArg, TenantCommand, TokenCommand,
+    WebhookCommand,
 };
 
 /// The tenant created on first start.
@@ -44,6 +51,9 @@ pub struct Server {
     store: SeaOrmStore,
     bootstrap: BootstrapOutcome,
     base_url: String,
+    delivery: DeliveryWorker,
+    webhook_workers: usize,
+    webhook_poll: std::time::Duration,
 }
 
 impl Server {
@@ -97,6 +107,10 @@ impl Server {
             groups,
             custom,
             auth: auth.clone(),
+            audit: Some(Arc::new(AuditService::new(
+                store_arc.clone(),
+                clock.clone(),
+            ))),
             config: Arc::new(http),
         })
         .merge(ops::router(store.clone()));
@@ -127,6 +141,15 @@ impl Server {
                 None => router = router.merge(api),
             }
         }
+        // Each replica (each start) delivers under its own name.
+        let delivery = DeliveryWorker::new(
+            store_arc.clone(),
+            store_arc.clone(),
+            Arc::new(webhooks::HttpTransport::new().context("cannot set up webhook delivery")?),
+            clock.clone(),
+            format!("replica-{}", UuidV7Ids.new_id()),
+            settings.delivery(),
+        );
         Ok(Server {
             listener,
             router,
@@ -140,6 +163,9 @@ impl Server {
             store,
             bootstrap,
             base_url,
+            delivery,
+            webhook_workers: settings.webhook_workers,
+            webhook_poll: std::time::Duration::from_millis(settings.webhook_poll_millis),
         })
     }
 
@@ -166,7 +192,7 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests
-    /// and closes the database pool.
+    /// and webhook deliveries, and closes the database pool.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -175,27 +201,49 @@ impl Server {
         let upkeep = tokio::spawn(ops::upkeep());
         let planner = tokio::spawn(refresh_statistics(self.store.clone()));
         // Both listeners stop together: the admin one when the SCIM one is
-        // told to.
+        // told to; the webhook workers after both.
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let timeout = self.delivery.config().timeout;
+        let mut deliveries = webhooks::spawn(
+            self.delivery,
+            self.webhook_workers,
+            self.webhook_poll,
+            stopped.clone(),
+        );
+        let (stop_listeners, listeners_stopped) = tokio::sync::watch::channel(false);
         let limits = self.limits;
         let admin = self.admin.map(|(listener, router)| {
-            let mut stopped = stopped.clone();
+            let mut stopped = listeners_stopped.clone();
             tokio::spawn(listen::serve(listener, router, limits, async move {
                 let _ = stopped.wait_for(|s| *s).await;
             }))
         });
         listen::serve(self.listener, self.router, limits, async move {
             shutdown.await;
-            let _ = stop.send(true);
+            let _ = stop_listeners.send(true);
         })
         .await;
-        if let Some(admin) = admin
-            && let Err(err) = admin.await
-        {
-            anyhow::bail!("the admin HTTP server stopped: {err}");
-        }
+        let admin_stopped = match admin {
+            Some(admin) => admin
+                .await
+                .map_err(|err| anyhow::anyhow!("the admin HTTP server stopped: {err}")),
+            None => Ok(()),
+        };
         upkeep.abort();
         planner.abort();
+        // Let deliveries under way finish (their receivers have `timeout`
+        // to answer), so that their attempts are recorded and their
+        // leases released; then give up on them.
+        let _ = stop.send(true);
+        let finished = tokio::time::timeout(timeout + std::time::Duration::from_secs(5), async {
+            while deliveries.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!("webhook deliveries did not finish in time; their leases will expire");
+            deliveries.abort_all();
+        }
+        admin_stopped?;
         self.store
             .close()
             .await

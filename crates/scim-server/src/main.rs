@@ -33,6 +33,18 @@ async fn main() -> ExitCode {
         Command::Config(ConfigCommand::Check) => {
             admin::config_check(&cli.settings, &cli.sources, cli.json).map(|out| print!("{out}"))
         }
+        Command::Webhook(command) => admin::webhook(&cli.settings, &command, cli.json)
+            .await
+            .map(|out| print!("{out}")),
+        Command::Events(args) => admin::events(&cli.settings, &args, cli.json)
+            .await
+            .map(|out| print!("{out}")),
+        Command::Audit(args) => admin::audit(&cli.settings, &args, cli.json)
+            .await
+            .map(|out| print!("{out}")),
+        Command::Purge(args) => admin::purge(&cli.settings, &args, cli.json)
+            .await
+            .map(|out| print!("{out}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

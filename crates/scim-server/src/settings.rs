@@ -20,7 +20,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Print machine-readable JSON instead of text (tenant and token
+    /// Print machine-readable JSON instead of text (administration
     /// commands).
     #[arg(long, global = true)]
     pub json: bool,
@@ -57,6 +57,90 @@ pub enum Command {
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Administer a tenant's webhooks: create, list, delete, attempts.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+    /// Print a tenant's provisioning events after a cursor, and the next
+    /// cursor.
+    Events(FeedArgs),
+    /// Print a tenant's audit log (mutating SCIM requests) after a cursor,
+    /// and the next cursor.
+    Audit(FeedArgs),
+    /// Permanently remove soft-deleted resources older than a number of
+    /// days, and optionally old audit entries and delivered webhook
+    /// attempts.
+    Purge(PurgeArgs),
+}
+
+/// `scim-server webhook ...`: a tenant's webhooks.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum WebhookCommand {
+    /// Subscribe a URL to the tenant's events and print the signing
+    /// secret, once.
+    Create {
+        /// The tenant's name.
+        tenant: String,
+        /// Where batches of events are POSTed (http://).
+        url: String,
+        /// Deliver the events after this sequence (0: every stored event);
+        /// default: only events written from now on.
+        #[arg(long)]
+        after: Option<u64>,
+    },
+    /// List the tenant's webhooks with their delivery state.
+    List {
+        /// The tenant's name.
+        tenant: String,
+    },
+    /// Delete a webhook and its attempts.
+    Delete {
+        /// The tenant's name.
+        tenant: String,
+        /// The webhook id, as `webhook list` shows it.
+        id: String,
+    },
+    /// Show a webhook's most recent delivery attempts, newest first.
+    Attempts {
+        /// The tenant's name.
+        tenant: String,
+        /// The webhook id, as `webhook list` shows it.
+        id: String,
+        /// How many attempts to show.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        limit: u64,
+    },
+}
+
+/// `scim-server events|audit TENANT [--after N] [--limit N]`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct FeedArgs {
+    /// The tenant's name.
+    pub tenant: String,
+    /// The cursor: print what comes after it (0: from the start).
+    #[arg(long, default_value_t = 0)]
+    pub after: u64,
+    /// The most entries to print.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub limit: u64,
+}
+
+/// `scim-server purge ...`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct PurgeArgs {
+    /// Only this tenant (default: every tenant).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Remove resources deleted at least this many days ago.
+    #[arg(long)]
+    pub older_than_days: u32,
+    /// Also remove audit entries older than this many days (default:
+    /// keep the audit log).
+    #[arg(long)]
+    pub audit_older_than_days: Option<u32>,
+    /// Also remove webhook attempts older than this many days whose
+    /// events have been delivered since (default: keep them).
+    #[arg(long)]
+    pub attempts_older_than_days: Option<u32>,
 }
 
 /// `scim-server config ...`.
@@ -511,6 +595,34 @@ pub struct Settings {
     /// interface. Default: the admin API is served under /admin on --listen.
     #[arg(long, env = "SCIM_ADMIN_LISTEN")]
     pub admin_listen: Option<SocketAddr>,
+
+    /// Webhook deliveries this replica runs at once; 0 leaves delivery to
+    /// other replicas.
+    #[arg(long, env = "SCIM_WEBHOOK_WORKERS", default_value_t = 4)]
+    pub webhook_workers: usize,
+
+    /// Milliseconds between looks for due webhooks when none is due (and
+    /// how soon a webhook with nothing to send is checked again).
+    #[arg(long, env = "SCIM_WEBHOOK_POLL_MILLIS", default_value_t = 1000)]
+    pub webhook_poll_millis: u64,
+
+    /// Milliseconds an event waits before it is delivered, so that events
+    /// of concurrent transactions are delivered in sequence without gaps.
+    #[arg(long, env = "SCIM_WEBHOOK_SETTLE_MILLIS", default_value_t = 5000)]
+    pub webhook_settle_millis: u64,
+
+    /// Seconds a receiver has to answer a delivery.
+    #[arg(long, env = "SCIM_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+
+    /// Milliseconds before the first retry of a failed delivery; the delay
+    /// doubles with each consecutive failure.
+    #[arg(long, env = "SCIM_WEBHOOK_RETRY_BASE_MILLIS", default_value_t = 30_000)]
+    pub webhook_retry_base_millis: u64,
+
+    /// The longest delay between retries, in seconds.
+    #[arg(long, env = "SCIM_WEBHOOK_RETRY_MAX_SECS", default_value_t = 3600)]
+    pub webhook_retry_max_secs: u64,
 }
 
 impl Settings {
@@ -539,6 +651,12 @@ impl Settings {
             header_read_timeout_secs: 10,
             admin_token: None,
             admin_listen: None,
+            webhook_workers: 4,
+            webhook_poll_millis: 1000,
+            webhook_settle_millis: 5000,
+            webhook_timeout_secs: 10,
+            webhook_retry_base_millis: 30_000,
+            webhook_retry_max_secs: 3600,
         }
     }
 
@@ -559,6 +677,16 @@ impl Settings {
         }
         if self.max_connections == 0 || self.header_read_timeout_secs == 0 {
             bail!("--max-connections and --header-read-timeout-secs must be at least 1");
+        }
+        if self.webhook_poll_millis == 0
+            || self.webhook_timeout_secs == 0
+            || self.webhook_retry_base_millis == 0
+            || self.webhook_retry_max_secs == 0
+        {
+            bail!(
+                "--webhook-poll-millis, --webhook-timeout-secs, --webhook-retry-base-millis \
+                 and --webhook-retry-max-secs must be at least 1"
+            );
         }
         if self
             .bootstrap_token
@@ -638,6 +766,22 @@ impl Settings {
             }
         }
         Ok(types)
+    }
+
+    /// How this replica delivers webhooks.
+    pub fn delivery(&self) -> scim_core::DeliveryConfig {
+        use std::time::Duration;
+        let timeout = Duration::from_secs(self.webhook_timeout_secs);
+        scim_core::DeliveryConfig {
+            timeout,
+            // Longer than any delivery, so that a lease never lapses under one.
+            lease: timeout.saturating_mul(6).max(Duration::from_secs(60)),
+            settle: Duration::from_millis(self.webhook_settle_millis),
+            idle: Duration::from_millis(self.webhook_poll_millis),
+            retry_base: Duration::from_millis(self.webhook_retry_base_millis),
+            retry_max: Duration::from_secs(self.webhook_retry_max_secs),
+            ..scim_core::DeliveryConfig::default()
+        }
     }
 
     /// The database URL to connect to. Without one, the embedded SQLite
@@ -897,6 +1041,61 @@ mod tests {
         ] {
             assert!(Cli::try_parse_from(refused).is_err(), "{refused:?}");
         }
+    }
+
+    #[test]
+    fn outbox_commands_parse_with_their_defaults_and_bounds() {
+        let cli = Cli::try_parse_from([
+            "scim-server",
+            "webhook",
+            "create",
+            "acme",
+            "http://hooks.internal/scim",
+            "--after",
+            "0",
+            "--json",
+        ])
+        .unwrap();
+        assert!(cli.json);
+        assert_eq!(
+            cli.command,
+            Some(Command::Webhook(WebhookCommand::Create {
+                tenant: "acme".into(),
+                url: "http://hooks.internal/scim".into(),
+                after: Some(0),
+            }))
+        );
+        let cli = Cli::try_parse_from(["scim-server", "events", "acme", "--after", "5"]).unwrap();
+        assert_eq!(
+            cli.command,
+            Some(Command::Events(FeedArgs {
+                tenant: "acme".into(),
+                after: 5,
+                limit: 100,
+            }))
+        );
+        let cli = Cli::try_parse_from(["scim-server", "purge", "--older-than-days", "30"]).unwrap();
+        assert_eq!(
+            cli.command,
+            Some(Command::Purge(PurgeArgs {
+                tenant: None,
+                older_than_days: 30,
+                audit_older_than_days: None,
+                attempts_older_than_days: None,
+            }))
+        );
+        for refused in [
+            &["scim-server", "audit", "acme", "--limit", "0"][..],
+            &["scim-server", "events", "acme", "--limit", "1001"][..],
+            &["scim-server", "purge"][..],
+            &["scim-server", "webhook", "attempts", "acme"][..],
+        ] {
+            assert!(Cli::try_parse_from(refused).is_err(), "{refused:?}");
+        }
+        let delivery = Settings::with_defaults("d", "127.0.0.1:0".parse().unwrap()).delivery();
+        assert_eq!(delivery.retry_base, std::time::Duration::from_secs(30));
+        assert_eq!(delivery.retry_max, std::time::Duration::from_secs(3600));
+        assert!(delivery.lease > delivery.timeout);
     }
 
     #[test]

@@ -19,15 +19,18 @@ use std::sync::Arc;
 
 use crate::model::{
     Credential, DeleteMode, DuplicatePolicy, Event, EventType, IdpProfile, Member, MemberChange,
-    NewCredential, NewResource, NewTenant, Position, Query, Replacement, ResourceKind, SortOrder,
-    SortValue, Tenant, TenantId, TenantPolicies,
+    NewAuditEntry, NewCredential, NewResource, NewTenant, NewWebhook, Position, Query, Replacement,
+    ResourceKind, SortOrder, SortValue, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt,
+    WebhookProgress,
 };
-use crate::ports::{IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids};
+use crate::ports::{
+    AuditStore, IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids, WebhookStore,
+};
 
 /// Runs every check in order; stops at the first broken rule.
 pub async fn run<S>(store: &S) -> Result<(), String>
 where
-    S: ResourceStore + TenantStore,
+    S: ResourceStore + TenantStore + WebhookStore + AuditStore,
 {
     create_then_get_round_trips(store).await?;
     unique_keys_conflict_among_live_resources_of_a_tenant(store).await?;
@@ -43,6 +46,9 @@ where
     events_are_written_with_their_changes_and_only_then(store).await?;
     tenants_and_credentials(store).await?;
     credentials_expire_and_are_revoked(store).await?;
+    webhooks_are_stored_listed_and_deleted_per_tenant(store).await?;
+    webhook_leases_are_exclusive_and_expire(store).await?;
+    the_audit_log_appends_pages_and_purges_per_tenant(store).await?;
     tenants_are_listed_found_and_deleted_without_a_trace(store).await?;
     configured_kinds_are_stored_like_the_built_in_ones(store).await?;
     Ok(())
@@ -1931,7 +1937,9 @@ async fn credentials_expire_and_are_revoked<S: TenantStore>(store: &S) -> Result
     Ok(())
 }
 
-async fn tenants_are_listed_found_and_deleted_without_a_trace<S: ResourceStore + TenantStore>(
+async fn tenants_are_listed_found_and_deleted_without_a_trace<
+    S: ResourceStore + TenantStore + WebhookStore + AuditStore,
+>(
     store: &S,
 ) -> Result<(), String> {
     let doomed_id = TenantId(fresh());
@@ -2012,6 +2020,15 @@ async fn tenants_are_listed_found_and_deleted_without_a_trace<S: ResourceStore +
             )
             .await
             .map_err(|e| format!("set_policies failed: {e}"))?;
+        let hook = store
+            .create_webhook(new_webhook(t, now(), Some(0)))
+            .await
+            .map_err(|e| format!("create_webhook failed: {e}"))?;
+        record(store, "trace", &hook, 1, true).await?;
+        store
+            .record_audit(audit_entry(t, now()))
+            .await
+            .map_err(|e| format!("record_audit failed: {e}"))?;
         holdings.push((u.id, g.id, gone.id));
     }
     let kept_credential = new_credential(&kept, now(), None);
@@ -2103,6 +2120,35 @@ async fn tenants_are_listed_found_and_deleted_without_a_trace<S: ResourceStore +
             .is_ok_and(|p| p == TenantPolicies::default()),
         "a deleted tenant's policies MUST be gone",
     )?;
+    check(
+        store
+            .list_webhooks(&doomed_id)
+            .await
+            .is_ok_and(|w| w.is_empty())
+            && store
+                .audit(&doomed_id, 0, 100)
+                .await
+                .is_ok_and(|a| a.is_empty()),
+        "a deleted tenant's webhooks and audit entries MUST be gone",
+    )?;
+    let theirs = store
+        .list_webhooks(&kept)
+        .await
+        .map_err(|e| format!("list_webhooks failed: {e}"))?;
+    check(
+        theirs.len() == 1
+            && store
+                .attempts(&kept, &theirs[0].id, 10)
+                .await
+                .is_ok_and(|a| a.len() == 1)
+            && store.audit(&kept, 0, 100).await.is_ok_and(|a| a.len() == 1),
+        "delete_tenant MUST leave other tenants' webhooks, attempts and audit entries",
+    )?;
+    // Leave no due webhook behind for servers sharing the database.
+    store
+        .delete_webhook(&kept, &theirs[0].id)
+        .await
+        .map_err(|e| format!("delete_webhook failed: {e}"))?;
     check(
         matches!(
             store
@@ -2216,6 +2262,482 @@ async fn tenants_are_listed_found_and_deleted_without_a_trace<S: ResourceStore +
             .await
             .is_ok(),
         "a deleted tenant's unique keys MUST be free again",
+    )?;
+    Ok(())
+}
+
+fn new_webhook(tenant: &TenantId, created: DateTime<Utc>, after: Option<u64>) -> NewWebhook {
+    NewWebhook {
+        id: fresh(),
+        tenant_id: tenant.clone(),
+        url: "http://receiver.invalid/hook".to_owned(),
+        secret: format!("whsec_{}", fresh()),
+        created,
+        after,
+    }
+}
+
+fn audit_entry(tenant: &TenantId, at: DateTime<Utc>) -> NewAuditEntry {
+    NewAuditEntry {
+        tenant_id: tenant.clone(),
+        at,
+        credential_id: fresh(),
+        request_id: fresh(),
+        method: "PATCH".to_owned(),
+        path: "/scim/v2/Users/x".to_owned(),
+        resource_type: Some("User".to_owned()),
+        resource_id: Some("x".to_owned()),
+        status: 200,
+    }
+}
+
+/// Ends `owner`'s claim of `hook`: delivered through `through` (or failed
+/// once when `!ok`), with an attempt made now, due again in a thousand
+/// years. Returns what the store said.
+async fn record<S: WebhookStore>(
+    store: &S,
+    owner: &str,
+    hook: &Webhook,
+    through: u64,
+    ok: bool,
+) -> Result<bool, String> {
+    record_due(
+        store,
+        owner,
+        hook,
+        through,
+        ok,
+        now() + Duration::days(365 * 1000),
+    )
+    .await
+}
+
+async fn record_due<S: WebhookStore>(
+    store: &S,
+    owner: &str,
+    hook: &Webhook,
+    through: u64,
+    ok: bool,
+    next_attempt: DateTime<Utc>,
+) -> Result<bool, String> {
+    store
+        .record_attempt(
+            owner,
+            WebhookProgress {
+                tenant_id: hook.tenant_id.clone(),
+                webhook_id: hook.id.clone(),
+                delivered_through: if ok { through } else { hook.delivered_through },
+                failures: if ok { 0 } else { hook.failures + 1 },
+                next_attempt,
+                attempt: Some(WebhookAttempt {
+                    id: 0,
+                    webhook_id: hook.id.clone(),
+                    at: now(),
+                    first_sequence: hook.delivered_through + 1,
+                    last_sequence: through,
+                    status: ok.then_some(204),
+                    error: (!ok).then(|| "connection refused".to_owned()),
+                    duration_ms: 12,
+                }),
+            },
+        )
+        .await
+        .map_err(|e| format!("record_attempt failed: {e}"))
+}
+
+/// Claims at `at` until `until` for `owner`, passing over (and so leasing)
+/// webhooks of other tenants that a database shared with earlier runs may
+/// hold, until one of `tenant`'s comes or none is due.
+pub async fn claim_own<S: WebhookStore>(
+    store: &S,
+    tenant: &TenantId,
+    at: DateTime<Utc>,
+    owner: &str,
+    until: DateTime<Utc>,
+) -> Result<Option<Webhook>, String> {
+    for _ in 0..10_000 {
+        match store.claim_webhook(at, owner, until).await {
+            Ok(Some(hook)) if hook.tenant_id == *tenant => return Ok(Some(hook)),
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(format!("claim_webhook failed: {e}")),
+        }
+    }
+    Err("claim_webhook keeps returning other tenants' webhooks".to_owned())
+}
+
+/// A unique instant in the past: webhooks due then are due to no server
+/// running now, and to no other run of the kit.
+pub fn past_instant() -> DateTime<Utc> {
+    let mut bytes = [0u8; 4];
+    let offset = match getrandom::fill(&mut bytes) {
+        Ok(()) => i64::from(u32::from_le_bytes(bytes)),
+        Err(_) => 0,
+    };
+    // Between 1971 and 2107 would do; keep it before today.
+    (DateTime::<Utc>::UNIX_EPOCH + Duration::days(365) + Duration::seconds(offset % 1_500_000_000))
+        .trunc_subsecs(6)
+}
+
+async fn webhooks_are_stored_listed_and_deleted_per_tenant<
+    S: ResourceStore + TenantStore + WebhookStore,
+>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let other = tenant(store).await?;
+    check(
+        matches!(
+            store
+                .create_webhook(new_webhook(&TenantId(fresh()), now(), None))
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "create_webhook MUST return NotFound for an unknown tenant",
+    )?;
+    let empty = store
+        .create_webhook(new_webhook(&t, now(), None))
+        .await
+        .map_err(|e| format!("create_webhook failed: {e}"))?;
+    check(
+        empty.delivered_through == 0,
+        "a webhook of a tenant without events MUST start at 0",
+    )?;
+    let mut u = user("hooked@example.com", None);
+    u.events = vec![event(EventType::UserCreated, &u.id)];
+    store
+        .create(&t, u)
+        .await
+        .map_err(|e| format!("create failed: {e}"))?;
+    let last = store
+        .events(&t, 0, 100)
+        .await
+        .map_err(|e| format!("events failed: {e}"))?
+        .last()
+        .map(|e| e.sequence)
+        .unwrap_or_default();
+    let created = now() + Duration::seconds(1);
+    let new = new_webhook(&t, created, None);
+    let hook = store
+        .create_webhook(new.clone())
+        .await
+        .map_err(|e| format!("create_webhook failed: {e}"))?;
+    check(
+        hook == Webhook {
+            id: new.id.clone(),
+            tenant_id: t.clone(),
+            url: new.url.clone(),
+            secret: new.secret.clone(),
+            created,
+            disabled: None,
+            delivered_through: last,
+            next_attempt: created,
+            failures: 0,
+            lease: None,
+        },
+        "create_webhook MUST store the webhook, due at creation, from the tenant's last event",
+    )?;
+    let replay = store
+        .create_webhook(new_webhook(&t, created + Duration::seconds(1), Some(0)))
+        .await
+        .map_err(|e| format!("create_webhook failed: {e}"))?;
+    check(
+        replay.delivered_through == 0,
+        "create_webhook MUST start after `after` when it is given",
+    )?;
+    let theirs = store
+        .create_webhook(new_webhook(&other, now(), None))
+        .await
+        .map_err(|e| format!("create_webhook failed: {e}"))?;
+    let listed = store
+        .list_webhooks(&t)
+        .await
+        .map_err(|e| format!("list_webhooks failed: {e}"))?;
+    check(
+        listed.iter().map(|w| &w.id).collect::<Vec<_>>() == [&empty.id, &hook.id, &replay.id]
+            && listed[1] == hook,
+        "list_webhooks MUST list the tenant's webhooks, oldest first, and no other's",
+    )?;
+
+    check(
+        matches!(
+            store.delete_webhook(&t, &theirs.id).await,
+            Err(StoreError::NotFound)
+        ) && matches!(
+            store.attempts(&t, &theirs.id, 10).await,
+            Err(StoreError::NotFound)
+        ) && matches!(
+            store.delete_webhook(&t, &fresh()).await,
+            Err(StoreError::NotFound)
+        ),
+        "another tenant's or an unknown webhook MUST be NotFound",
+    )?;
+    check(
+        store
+            .list_webhooks(&other)
+            .await
+            .is_ok_and(|w| w == [theirs.clone()]),
+        "a webhook MUST stay untouched when another tenant deletes it",
+    )?;
+    // Attempts: newest first, limited; purge keeps pending batches.
+    let at = past_instant();
+    let mut due = new_webhook(&t, at, Some(0));
+    due.created = at;
+    let due = store
+        .create_webhook(due)
+        .await
+        .map_err(|e| format!("create_webhook failed: {e}"))?;
+    let claimed = claim_own(store, &t, at, "a", at + Duration::seconds(60))
+        .await?
+        .ok_or("a due webhook MUST be claimable")?;
+    check(
+        claimed.id == due.id,
+        "claim_webhook MUST return the due webhook",
+    )?;
+    check(
+        record_due(store, "a", &claimed, 1, false, at).await?,
+        "the lease holder MUST be able to record its attempt",
+    )?;
+    let again = claim_own(store, &t, at, "a", at + Duration::seconds(60))
+        .await?
+        .ok_or("a released, due webhook MUST be claimable again")?;
+    check(
+        again.failures == 1 && again.delivered_through == 0,
+        "record_attempt MUST store the failures",
+    )?;
+    record(store, "a", &again, 2, true).await?;
+    let attempts = store
+        .attempts(&t, &due.id, 10)
+        .await
+        .map_err(|e| format!("attempts failed: {e}"))?;
+    check(
+        attempts.len() == 2
+            && attempts[0].status == Some(204)
+            && attempts[0].last_sequence == 2
+            && attempts[1].error.as_deref() == Some("connection refused")
+            && attempts[1].status.is_none()
+            && attempts[0].id > attempts[1].id
+            && attempts
+                .iter()
+                .all(|a| a.webhook_id == due.id && a.duration_ms == 12),
+        "attempts MUST list every recorded attempt, newest first",
+    )?;
+    check(
+        store
+            .attempts(&t, &due.id, 1)
+            .await
+            .is_ok_and(|a| a.len() == 1 && a[0].id == attempts[0].id),
+        "attempts MUST return at most `limit`",
+    )?;
+    let kept = store
+        .purge_attempts(&t, now() - Duration::days(1))
+        .await
+        .map_err(|e| format!("purge_attempts failed: {e}"))?;
+    let purged = store
+        .purge_attempts(&t, now() + Duration::days(1))
+        .await
+        .map_err(|e| format!("purge_attempts failed: {e}"))?;
+    check(
+        kept == 0 && purged == 2,
+        "purge_attempts MUST remove delivered attempts made before the instant, only",
+    )?;
+    store
+        .delete_webhook(&t, &due.id)
+        .await
+        .map_err(|e| format!("delete_webhook failed: {e}"))?;
+    check(
+        matches!(
+            store.attempts(&t, &due.id, 10).await,
+            Err(StoreError::NotFound)
+        ) && !store
+            .list_webhooks(&t)
+            .await
+            .is_ok_and(|w| w.iter().any(|x| x.id == due.id)),
+        "delete_webhook MUST remove the webhook",
+    )?;
+    check(
+        matches!(record(store, "a", &claimed, 9, true).await, Ok(false)),
+        "record_attempt MUST return false for a deleted webhook",
+    )?;
+    // Leave no due webhook behind for servers sharing the database.
+    for (owner, id) in [
+        (&t, &empty.id),
+        (&t, &hook.id),
+        (&t, &replay.id),
+        (&other, &theirs.id),
+    ] {
+        store
+            .delete_webhook(owner, id)
+            .await
+            .map_err(|e| format!("delete_webhook failed: {e}"))?;
+    }
+    Ok(())
+}
+
+async fn webhook_leases_are_exclusive_and_expire<S: ResourceStore + TenantStore + WebhookStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let at = past_instant();
+    let hook = store
+        .create_webhook(new_webhook(&t, at, Some(0)))
+        .await
+        .map_err(|e| format!("create_webhook failed: {e}"))?;
+    check(
+        claim_own(store, &t, at - Duration::seconds(1), "a", at)
+            .await?
+            .is_none(),
+        "claim_webhook MUST NOT return a webhook before it is due",
+    )?;
+    let lease = at + Duration::seconds(60);
+    let first = claim_own(store, &t, at, "a", lease)
+        .await?
+        .ok_or("claim_webhook MUST return a due webhook")?;
+    check(
+        first.id == hook.id
+            && first
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.owner == "a" && l.until == lease),
+        "claim_webhook MUST return the webhook with the caller's lease",
+    )?;
+    for (who, when) in [("b", at), ("a", at + Duration::seconds(59))] {
+        check(
+            claim_own(store, &t, when, who, lease).await?.is_none(),
+            "a webhook whose lease has not expired MUST NOT be claimed, even by its holder",
+        )?;
+    }
+    // "a" stalls; its lease expires and "b" takes over.
+    let taken = claim_own(store, &t, lease, "b", lease + Duration::seconds(60))
+        .await?
+        .ok_or("an expired lease MUST be taken over")?;
+    check(
+        taken.lease.as_ref().is_some_and(|l| l.owner == "b"),
+        "the new holder MUST hold the lease",
+    )?;
+    check(
+        !record(store, "a", &first, 7, true).await?,
+        "a stale owner's record_attempt MUST return false",
+    )?;
+    let after_stale = store
+        .list_webhooks(&t)
+        .await
+        .map_err(|e| format!("list_webhooks failed: {e}"))?;
+    check(
+        after_stale.len() == 1
+            && after_stale[0].delivered_through == 0
+            && after_stale[0].failures == 0
+            && after_stale[0].next_attempt == at
+            && after_stale[0]
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.owner == "b"),
+        "a stale owner MUST NOT advance the cursor, change the schedule or release the lease",
+    )?;
+    check(
+        store
+            .attempts(&t, &hook.id, 10)
+            .await
+            .is_ok_and(|a| a.len() == 1 && a[0].last_sequence == 7),
+        "a stale owner's attempt MUST still be recorded",
+    )?;
+    check(
+        record(store, "b", &taken, 3, false).await?,
+        "the holder's record_attempt MUST return true",
+    )?;
+    let done = store
+        .list_webhooks(&t)
+        .await
+        .map_err(|e| format!("list_webhooks failed: {e}"))?;
+    check(
+        done.len() == 1
+            && done[0].delivered_through == 0
+            && done[0].failures == 1
+            && done[0].lease.is_none()
+            && done[0].next_attempt > now(),
+        "record_attempt MUST store the progress and release the lease",
+    )?;
+    check(
+        claim_own(store, &t, lease + Duration::seconds(120), "c", lease)
+            .await?
+            .is_none(),
+        "a webhook MUST NOT be claimed before its next attempt",
+    )?;
+    store
+        .delete_webhook(&t, &hook.id)
+        .await
+        .map_err(|e| format!("delete_webhook failed: {e}"))?;
+    Ok(())
+}
+
+async fn the_audit_log_appends_pages_and_purges_per_tenant<S: TenantStore + AuditStore>(
+    store: &S,
+) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let other = tenant(store).await?;
+    check(
+        matches!(
+            store
+                .record_audit(audit_entry(&TenantId(fresh()), now()))
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "record_audit MUST return NotFound for an unknown tenant",
+    )?;
+    let old = audit_entry(&t, now() - Duration::days(10));
+    let mut new = audit_entry(&t, now());
+    new.resource_type = None;
+    new.resource_id = None;
+    new.method = "POST".to_owned();
+    new.status = 201;
+    let mut ids = Vec::new();
+    for entry in [&old, &audit_entry(&other, now()), &new] {
+        ids.push(
+            store
+                .record_audit(entry.clone())
+                .await
+                .map_err(|e| format!("record_audit failed: {e}"))?,
+        );
+    }
+    check(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "audit ids MUST grow with every entry",
+    )?;
+    let all = store
+        .audit(&t, 0, 100)
+        .await
+        .map_err(|e| format!("audit failed: {e}"))?;
+    check(
+        all.len() == 2
+            && all[0].id == ids[0]
+            && all[0].entry == old
+            && all[1].id == ids[2]
+            && all[1].entry == new,
+        "audit MUST return the tenant's entries as recorded, oldest first, and no other's",
+    )?;
+    check(
+        store
+            .audit(&t, ids[0], 1)
+            .await
+            .is_ok_and(|a| a.len() == 1 && a[0].id == ids[2])
+            && store.audit(&t, 0, 1).await.is_ok_and(|a| a.len() == 1),
+        "audit MUST page after the cursor, at most `limit`",
+    )?;
+    let purged = store
+        .purge_audit(&t, now() - Duration::days(1))
+        .await
+        .map_err(|e| format!("purge_audit failed: {e}"))?;
+    check(
+        purged == 1
+            && store
+                .audit(&t, 0, 100)
+                .await
+                .is_ok_and(|a| a.len() == 1 && a[0].id == ids[2])
+            && store
+                .audit(&other, 0, 100)
+                .await
+                .is_ok_and(|a| a.len() == 1),
+        "purge_audit MUST remove only the tenant's entries older than the instant",
     )?;
     Ok(())
 }

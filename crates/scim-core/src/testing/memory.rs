@@ -11,11 +11,12 @@ use scim_schema::AttributeType;
 use serde_json::Value;
 
 use crate::model::{
-    Credential, Event, GroupRef, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
-    Position, Query, Replacement, ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource,
-    Tenant, TenantId, TenantPolicies,
+    AuditEntry, Credential, Event, GroupRef, Lease, Member, MemberChange, NewAuditEntry,
+    NewCredential, NewResource, NewTenant, NewWebhook, Page, Position, Query, Replacement,
+    ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource, Tenant, TenantId,
+    TenantPolicies, Webhook, WebhookAttempt, WebhookProgress,
 };
-use crate::ports::{ResourceStore, StoreError, TenantStore};
+use crate::ports::{AuditStore, ResourceStore, StoreError, TenantStore, WebhookStore};
 
 #[derive(Debug, Clone)]
 struct Row {
@@ -34,13 +35,25 @@ struct State {
     members: HashMap<String, Vec<Member>>,
     /// Every tenant's events, in the order written.
     events: Vec<(TenantId, StoredEvent)>,
+    /// The last event sequence handed out: sequences keep growing when a
+    /// tenant's events are deleted.
+    last_sequence: u64,
     policies: HashMap<TenantId, TenantPolicies>,
+    /// Webhooks, oldest first.
+    webhooks: Vec<Webhook>,
+    /// Every attempt, oldest first, with its tenant.
+    attempts: Vec<(TenantId, WebhookAttempt)>,
+    last_attempt: u64,
+    /// The audit log, oldest first.
+    audit: Vec<AuditEntry>,
+    last_audit: u64,
 }
 
 impl State {
     fn record(&mut self, tenant: &TenantId, events: Vec<Event>) {
         for event in events {
-            let sequence = self.events.len() as u64 + 1;
+            self.last_sequence += 1;
+            let sequence = self.last_sequence;
             self.events
                 .push((tenant.clone(), StoredEvent { sequence, event }));
         }
@@ -531,6 +544,9 @@ impl TenantStore for MemoryStore {
             list.retain(|m| !gone.contains(&m.id));
         }
         state.events.retain(|(t, _)| t != tenant);
+        state.webhooks.retain(|w| w.tenant_id != *tenant);
+        state.attempts.retain(|(t, _)| t != tenant);
+        state.audit.retain(|a| a.entry.tenant_id != *tenant);
         Ok(())
     }
 
@@ -588,6 +604,208 @@ impl TenantStore for MemoryStore {
 }
 
 /// A new credential as stored: not revoked.
+#[async_trait]
+impl WebhookStore for MemoryStore {
+    async fn create_webhook(&self, new: NewWebhook) -> Result<Webhook, StoreError> {
+        let mut state = self.lock();
+        if !state.tenants.iter().any(|t| t.id == new.tenant_id) {
+            return Err(StoreError::NotFound);
+        }
+        let delivered_through = new.after.unwrap_or_else(|| {
+            state
+                .events
+                .iter()
+                .filter(|(t, _)| *t == new.tenant_id)
+                .map(|(_, e)| e.sequence)
+                .max()
+                .unwrap_or(0)
+        });
+        let webhook = Webhook {
+            id: new.id,
+            tenant_id: new.tenant_id,
+            url: new.url,
+            secret: new.secret,
+            created: new.created,
+            disabled: None,
+            delivered_through,
+            next_attempt: new.created,
+            failures: 0,
+            lease: None,
+        };
+        state.webhooks.push(webhook.clone());
+        Ok(webhook)
+    }
+
+    async fn list_webhooks(&self, tenant: &TenantId) -> Result<Vec<Webhook>, StoreError> {
+        let mut all: Vec<Webhook> = self
+            .lock()
+            .webhooks
+            .iter()
+            .filter(|w| w.tenant_id == *tenant)
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        Ok(all)
+    }
+
+    async fn delete_webhook(&self, tenant: &TenantId, id: &str) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let before = state.webhooks.len();
+        state
+            .webhooks
+            .retain(|w| !(w.tenant_id == *tenant && w.id == id));
+        if state.webhooks.len() == before {
+            return Err(StoreError::NotFound);
+        }
+        state.attempts.retain(|(_, a)| a.webhook_id != id);
+        Ok(())
+    }
+
+    async fn claim_webhook(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<Webhook>, StoreError> {
+        let mut state = self.lock();
+        let due = state
+            .webhooks
+            .iter_mut()
+            .filter(|w| {
+                w.disabled.is_none()
+                    && w.next_attempt <= now
+                    && w.lease.as_ref().is_none_or(|l| l.until <= now)
+            })
+            .min_by_key(|w| w.next_attempt);
+        Ok(due.map(|w| {
+            w.lease = Some(Lease {
+                owner: owner.to_owned(),
+                until: lease_until,
+            });
+            w.clone()
+        }))
+    }
+
+    async fn record_attempt(
+        &self,
+        owner: &str,
+        progress: WebhookProgress,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let Some(webhook) = state
+            .webhooks
+            .iter_mut()
+            .find(|w| w.tenant_id == progress.tenant_id && w.id == progress.webhook_id)
+        else {
+            return Ok(false);
+        };
+        let held = webhook.lease.as_ref().is_some_and(|l| l.owner == owner);
+        if held {
+            webhook.delivered_through = progress.delivered_through;
+            webhook.failures = progress.failures;
+            webhook.next_attempt = progress.next_attempt;
+            webhook.lease = None;
+        }
+        if let Some(mut attempt) = progress.attempt {
+            state.last_attempt += 1;
+            attempt.id = state.last_attempt;
+            attempt.webhook_id = progress.webhook_id;
+            state.attempts.push((progress.tenant_id, attempt));
+        }
+        Ok(held)
+    }
+
+    async fn attempts(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        limit: u64,
+    ) -> Result<Vec<WebhookAttempt>, StoreError> {
+        let state = self.lock();
+        if !state
+            .webhooks
+            .iter()
+            .any(|w| w.tenant_id == *tenant && w.id == id)
+        {
+            return Err(StoreError::NotFound);
+        }
+        Ok(state
+            .attempts
+            .iter()
+            .rev()
+            .filter(|(t, a)| t == tenant && a.webhook_id == id)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(_, a)| a.clone())
+            .collect())
+    }
+
+    async fn purge_attempts(
+        &self,
+        tenant: &TenantId,
+        before: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let delivered: HashMap<String, u64> = state
+            .webhooks
+            .iter()
+            .filter(|w| w.tenant_id == *tenant)
+            .map(|w| (w.id.clone(), w.delivered_through))
+            .collect();
+        let count = state.attempts.len();
+        state.attempts.retain(|(t, a)| {
+            !(t == tenant
+                && a.at < before
+                && delivered
+                    .get(&a.webhook_id)
+                    .is_some_and(|through| a.last_sequence <= *through))
+        });
+        Ok((count - state.attempts.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl AuditStore for MemoryStore {
+    async fn record_audit(&self, entry: NewAuditEntry) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        if !state.tenants.iter().any(|t| t.id == entry.tenant_id) {
+            return Err(StoreError::NotFound);
+        }
+        state.last_audit += 1;
+        let id = state.last_audit;
+        state.audit.push(AuditEntry { id, entry });
+        Ok(id)
+    }
+
+    async fn audit(
+        &self,
+        tenant: &TenantId,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self
+            .lock()
+            .audit
+            .iter()
+            .filter(|a| a.entry.tenant_id == *tenant && a.id > after)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+
+    async fn purge_audit(
+        &self,
+        tenant: &TenantId,
+        before: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let count = state.audit.len();
+        state
+            .audit
+            .retain(|a| !(a.entry.tenant_id == *tenant && a.entry.at < before));
+        Ok((count - state.audit.len()) as u64)
+    }
+}
+
 fn stored_credential(c: NewCredential) -> Credential {
     Credential {
         id: c.id,

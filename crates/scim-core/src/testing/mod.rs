@@ -9,3 +9,15 @@ pub mod contract;
 mod memory;
 
 pub use memory::MemoryStore;
+
+#[cfg(test)]
+mod tests {
+    /// The reference store passes the kit it is the reference for.
+    #[tokio::test]
+    async fn the_memory_store_honours_the_contract() {
+        let store = super::MemoryStore::default();
+        if let Err(broken) = super::contract::run(&store).await {
+            panic!("{broken}");
+        }
+    }
+}

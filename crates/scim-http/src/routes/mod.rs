@@ -18,6 +18,7 @@ use crate::{AppState, auth};
 
 /// Every SCIM route, relative to the base path.
 pub(crate) fn routes(state: AppState) -> Router {
+    let audit = middleware::from_fn_with_state(state.clone(), crate::audit::record);
     let kind_routes = |service: &Arc<ResourceService>| {
         let endpoint = service.resource_type().endpoint.clone();
         Router::new()
@@ -30,6 +31,8 @@ pub(crate) fn routes(state: AppState) -> Router {
                     .put(resources::replace)
                     .patch(resources::patch),
             )
+            // Inside the kind's extension, so that the audit knows the type.
+            .route_layer(audit.clone())
             .route_layer(Extension(service.kind()))
     };
     let protected = state
@@ -40,6 +43,7 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route(
             "/Bulk",
             post(bulk::bulk)
+                .route_layer(audit.clone())
                 .route_layer(DefaultBodyLimit::max(state.config.bulk_max_payload_bytes)),
         )
         // Not offered yet: answered with a SCIM Error rather than a 404.

@@ -25,6 +25,7 @@ async fn app_with_policies() -> (Router, Arc<MemoryStore>) {
         groups: Arc::new(service(ResourceKind::Group)),
         custom: Vec::new(),
         auth: Arc::new(auth),
+        audit: None,
         config: Arc::new(HttpConfig::default()),
     });
     (app, store)

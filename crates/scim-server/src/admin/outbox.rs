@@ -1,0 +1,392 @@
+//! The `webhook`, `events`, `audit` and `purge` commands: what the outbox
+//! and the audit log hold, for operators and host applications.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::{Duration, SecondsFormat, Utc};
+use scim_adapter_seaorm::SeaOrmStore;
+use scim_core::ports::{SystemClock, UuidV7Ids};
+use scim_core::{
+    AuditEntry, AuditService, AuthService, DeliveryConfig, EventService, ResourceKind,
+    ResourceService, Tenant, Webhook, WebhookAttempt, WebhookService, event_json, is_failing,
+};
+use serde_json::{Value, json};
+
+use super::{UsageError, core, json_text, table, time};
+use crate::settings::{FeedArgs, PurgeArgs, Settings, WebhookCommand};
+
+/// The core services over one opened store.
+struct Services {
+    auth: AuthService,
+    store: Arc<SeaOrmStore>,
+}
+
+impl Services {
+    async fn tenant(&self, name: &str) -> anyhow::Result<Tenant> {
+        self.auth.tenant(name).await.map_err(core)
+    }
+
+    fn webhooks(&self) -> WebhookService {
+        WebhookService::new(
+            self.store.clone(),
+            Arc::new(SystemClock),
+            Arc::new(UuidV7Ids),
+        )
+    }
+}
+
+/// Opens and migrates the store, runs `work` over it, and closes the store
+/// whatever `work` returned.
+async fn with_services<F, Fut>(settings: &Settings, work: F) -> anyhow::Result<String>
+where
+    F: FnOnce(Arc<Services>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<String>>,
+{
+    let store = crate::open_and_migrate(settings).await?;
+    let shared = Arc::new(store.clone());
+    let services = Arc::new(Services {
+        auth: AuthService::new(shared.clone(), Arc::new(SystemClock), Arc::new(UuidV7Ids)),
+        store: shared,
+    });
+    let result = work(services).await;
+    store.close().await.context("cannot close the database")?;
+    result
+}
+
+/// Runs a `webhook` command; returns what to print on standard output.
+pub async fn webhook(
+    settings: &Settings,
+    command: &WebhookCommand,
+    json: bool,
+) -> anyhow::Result<String> {
+    if let WebhookCommand::Create { url, .. } = command
+        && url.starts_with("https://")
+        && !crate::webhooks::HTTPS
+    {
+        return Err(UsageError(
+            "this build delivers webhooks over plain http:// only; put a TLS-terminating \
+             proxy in front of the receiver, or use an http:// URL on a private network"
+                .to_owned(),
+        )
+        .into());
+    }
+    with_services(settings, |s| async move {
+        let config = settings.delivery();
+        match command {
+            WebhookCommand::Create { tenant, url, after } => {
+                let t = s.tenant(tenant).await?;
+                let hook = s.webhooks().create(&t.id, url, *after).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&json!({
+                        "webhook": webhook_json(&hook, &config),
+                        "secret": hook.secret,
+                    }))
+                } else {
+                    format!(
+                        "Created webhook {} of tenant {tenant}: events after sequence {} go to {}.\n\n\
+                         Its signing secret is shown only this once:\n\n    {}\n\n\
+                         Each request carries Scim-Webhook-Id and \
+                         Scim-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">.\n",
+                        hook.id, hook.delivered_through, hook.url, hook.secret
+                    )
+                })
+            }
+            WebhookCommand::List { tenant } => {
+                let t = s.tenant(tenant).await?;
+                let hooks = s.webhooks().list(&t.id).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&Value::Array(
+                        hooks.iter().map(|h| webhook_json(h, &config)).collect(),
+                    ))
+                } else if hooks.is_empty() {
+                    format!("Tenant {tenant} has no webhooks.\n")
+                } else {
+                    table(
+                        &[
+                            "ID",
+                            "URL",
+                            "DELIVERED THROUGH",
+                            "FAILURES",
+                            "NEXT ATTEMPT",
+                            "STATUS",
+                        ],
+                        hooks
+                            .iter()
+                            .map(|h| {
+                                vec![
+                                    h.id.clone(),
+                                    h.url.clone(),
+                                    h.delivered_through.to_string(),
+                                    h.failures.to_string(),
+                                    time(h.next_attempt),
+                                    status(h, &config).to_owned(),
+                                ]
+                            })
+                            .collect(),
+                    )
+                })
+            }
+            WebhookCommand::Delete { tenant, id } => {
+                let t = s.tenant(tenant).await?;
+                s.webhooks().delete(&t.id, id).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&json!({ "deleted": id }))
+                } else {
+                    format!("Deleted webhook {id} of tenant {tenant} and its attempts.\n")
+                })
+            }
+            WebhookCommand::Attempts { tenant, id, limit } => {
+                let t = s.tenant(tenant).await?;
+                let attempts = s
+                    .webhooks()
+                    .attempts(&t.id, id, *limit)
+                    .await
+                    .map_err(core)?;
+                Ok(if json {
+                    json_text(&Value::Array(attempts.iter().map(attempt_json).collect()))
+                } else if attempts.is_empty() {
+                    format!("Webhook {id} has made no attempts yet.\n")
+                } else {
+                    table(
+                        &["AT", "EVENTS", "STATUS", "MS", "ERROR"],
+                        attempts
+                            .iter()
+                            .map(|a| {
+                                vec![
+                                    a.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                                    format!("{}-{}", a.first_sequence, a.last_sequence),
+                                    a.status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+                                    a.duration_ms.to_string(),
+                                    a.error.clone().unwrap_or_default(),
+                                ]
+                            })
+                            .collect(),
+                    )
+                })
+            }
+        }
+    })
+    .await
+}
+
+/// Runs `events`: the tenant's events after the cursor, and the next one.
+pub async fn events(settings: &Settings, args: &FeedArgs, json: bool) -> anyhow::Result<String> {
+    with_services(settings, |s| async move {
+        let t = s.tenant(&args.tenant).await?;
+        let page = EventService::new(s.store.clone())
+            .page(&t.id, args.after, args.limit)
+            .await
+            .map_err(core)?;
+        Ok(if json {
+            json_text(&json!({
+                "events": page.events.iter().map(event_json).collect::<Vec<_>>(),
+                "next": page.next,
+            }))
+        } else {
+            let mut out = String::new();
+            for stored in &page.events {
+                let e = &stored.event;
+                let _ = writeln!(
+                    out,
+                    "{}  {}  {}  {} {}  {}",
+                    stored.sequence,
+                    e.occurred.to_rfc3339_opts(SecondsFormat::Millis, true),
+                    e.event_type.as_str(),
+                    e.resource_kind.as_str(),
+                    e.resource_id,
+                    e.data
+                );
+            }
+            let _ = writeln!(out, "Next cursor: {}", page.next);
+            out
+        })
+    })
+    .await
+}
+
+/// Runs `audit`: the tenant's audit entries after the cursor, and the next
+/// one.
+pub async fn audit(settings: &Settings, args: &FeedArgs, json: bool) -> anyhow::Result<String> {
+    with_services(settings, |s| async move {
+        let t = s.tenant(&args.tenant).await?;
+        let page = AuditService::new(s.store.clone(), Arc::new(SystemClock))
+            .page(&t.id, args.after, args.limit)
+            .await
+            .map_err(core)?;
+        Ok(if json {
+            json_text(&json!({
+                "entries": page.entries.iter().map(audit_json).collect::<Vec<_>>(),
+                "next": page.next,
+            }))
+        } else {
+            let mut out = table(
+                &[
+                    "ID",
+                    "AT",
+                    "CREDENTIAL",
+                    "REQUEST",
+                    "OPERATION",
+                    "RESOURCE",
+                    "STATUS",
+                ],
+                page.entries
+                    .iter()
+                    .map(|a| {
+                        let e = &a.entry;
+                        vec![
+                            a.id.to_string(),
+                            e.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                            e.credential_id.clone(),
+                            e.request_id.clone(),
+                            format!("{} {}", e.method, e.path),
+                            match (&e.resource_type, &e.resource_id) {
+                                (Some(t), Some(id)) => format!("{t} {id}"),
+                                (Some(t), None) => t.clone(),
+                                _ => "-".to_owned(),
+                            },
+                            e.status.to_string(),
+                        ]
+                    })
+                    .collect(),
+            );
+            let _ = writeln!(out, "Next cursor: {}", page.next);
+            out
+        })
+    })
+    .await
+}
+
+/// Runs `purge` over one tenant or every tenant.
+pub async fn purge(settings: &Settings, args: &PurgeArgs, json: bool) -> anyhow::Result<String> {
+    let days = |d: u32| Duration::try_days(i64::from(d));
+    let (Some(resources), audit, attempts) = (
+        days(args.older_than_days),
+        args.audit_older_than_days.map(days),
+        args.attempts_older_than_days.map(days),
+    ) else {
+        return Err(UsageError("--older-than-days is too large".to_owned()).into());
+    };
+    if audit.is_some_and(|d| d.is_none()) || attempts.is_some_and(|d| d.is_none()) {
+        return Err(UsageError("a number of days is too large".to_owned()).into());
+    }
+    with_services(settings, |s| async move {
+        let tenants = match &args.tenant {
+            Some(name) => vec![s.tenant(name).await?],
+            None => s.auth.tenants().await.map_err(core)?,
+        };
+        let clock = Arc::new(SystemClock);
+        // Purging spans every resource kind: the service's kind is moot.
+        let resources_service = ResourceService::new(
+            ResourceKind::User,
+            s.store.clone(),
+            clock.clone(),
+            Arc::new(UuidV7Ids),
+        );
+        let audit_service = AuditService::new(s.store.clone(), clock);
+        let mut report = Vec::new();
+        for t in &tenants {
+            let gone = resources_service
+                .purge(&t.id, resources)
+                .await
+                .map_err(core)?;
+            let audited = match audit.flatten() {
+                Some(retention) => audit_service.purge(&t.id, retention).await.map_err(core)?,
+                None => 0,
+            };
+            let attempted = match attempts.flatten() {
+                Some(retention) => s
+                    .webhooks()
+                    .purge_attempts(&t.id, retention)
+                    .await
+                    .map_err(core)?,
+                None => 0,
+            };
+            report.push((t, gone, audited, attempted));
+        }
+        Ok(if json {
+            json_text(&json!({
+                "tenants": report.iter().map(|(t, gone, audited, attempted)| json!({
+                    "tenant": t.name,
+                    "resources": gone,
+                    "auditEntries": audited,
+                    "webhookAttempts": attempted,
+                })).collect::<Vec<_>>(),
+            }))
+        } else {
+            let mut out = String::new();
+            for (t, gone, audited, attempted) in &report {
+                let _ = writeln!(
+                    out,
+                    "Tenant {}: purged {gone} deleted resources, {audited} audit entries and \
+                     {attempted} webhook attempts.",
+                    t.name
+                );
+            }
+            if report.is_empty() {
+                out.push_str("No tenants.\n");
+            }
+            out
+        })
+    })
+    .await
+}
+
+/// A webhook's state as `webhook list` reports it.
+fn status(hook: &Webhook, config: &DeliveryConfig) -> &'static str {
+    if hook.disabled.is_some() {
+        "disabled"
+    } else if is_failing(config, hook) {
+        "failing"
+    } else if hook.failures > 0 {
+        "retrying"
+    } else {
+        "active"
+    }
+}
+
+/// A webhook without its secret.
+fn webhook_json(hook: &Webhook, config: &DeliveryConfig) -> Value {
+    json!({
+        "id": hook.id,
+        "url": hook.url,
+        "created": time(hook.created),
+        "deliveredThrough": hook.delivered_through,
+        "failures": hook.failures,
+        "nextAttempt": hook.next_attempt.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "status": status(hook, config),
+        "lease": hook.lease.as_ref().filter(|l| l.until > Utc::now()).map(|l| json!({
+            "owner": l.owner,
+            "until": time(l.until),
+        })),
+    })
+}
+
+fn attempt_json(attempt: &WebhookAttempt) -> Value {
+    json!({
+        "id": attempt.id,
+        "at": attempt.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "firstSequence": attempt.first_sequence,
+        "lastSequence": attempt.last_sequence,
+        "status": attempt.status,
+        "error": attempt.error,
+        "durationMs": attempt.duration_ms,
+        "succeeded": attempt.succeeded(),
+    })
+}
+
+fn audit_json(entry: &AuditEntry) -> Value {
+    let e = &entry.entry;
+    json!({
+        "id": entry.id,
+        "at": e.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "credentialId": e.credential_id,
+        "requestId": e.request_id,
+        "method": e.method,
+        "path": e.path,
+        "resourceType": e.resource_type,
+        "resourceId": e.resource_id,
+        "status": e.status,
+    })
+}
