@@ -11,9 +11,11 @@
 //!   with the kind's [`scim_schema::ResourceType`].
 //! - [`BulkService`] runs bulk requests (RFC 7644 §3.7) over those
 //!   services, resolving `bulkId` references between operations.
-//! - [`AuthService`] resolves bearer tokens to a [`Principal`], creates
-//!   the default tenant on first start, and administers tenants and their
-//!   credentials (create, delete, issue, rotate, revoke, policies).
+//! - [`AuthService`] resolves bearer tokens to a [`Principal`] (static
+//!   tokens, its own OAuth access tokens, and JWTs of issuers a tenant
+//!   trusts), creates the default tenant on first start, and administers
+//!   tenants and their credentials (create, delete, issue, rotate, revoke,
+//!   policies, OAuth clients, trusted issuers).
 //! - [`Error`] carries an [`ErrorKind`] that maps one-to-one onto SCIM error
 //!   types.
 //!
@@ -26,6 +28,7 @@ mod auth;
 mod bulk;
 mod error;
 mod model;
+mod oauth;
 pub mod ports;
 mod service;
 #[cfg(any(test, feature = "testing"))]
@@ -38,10 +41,16 @@ pub use auth::{
 pub use bulk::{BulkDone, BulkOutcome, BulkService};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    Credential, CredentialStatus, CustomKind, DeleteMode, DuplicatePolicy, Event, EventType,
-    GroupRef, IdpProfile, Member, MemberChange, NewCredential, NewResource, NewTenant, Page,
-    Position, Principal, Query, Replacement, ResourceKind, SortOrder, SortValue, StoredEvent,
-    StoredResource, Tenant, TenantExtension, TenantId, TenantPolicies, parse_etag,
+    Client, Credential, CredentialStatus, CustomKind, DeleteMode, DuplicatePolicy, Event,
+    EventType, GroupRef, IdpProfile, JwksLocation, JwtTrust, Member, MemberChange, NewClient,
+    NewCredential, NewResource, NewTenant, Page, Position, Principal, Query, Replacement,
+    ResourceKind, ServerKey, SortOrder, SortValue, StoredClient, StoredEvent, StoredResource,
+    Tenant, TenantExtension, TenantId, TenantPolicies, parse_etag,
+};
+pub use oauth::{
+    AccessToken, CreatedClient, DEFAULT_ACCESS_TOKEN_MINUTES, MAX_ACCESS_TOKEN_MINUTES,
+    MAX_CLIENT_NAME_CHARS, MAX_JWKS_BYTES, MAX_TRUST_CHARS, MIN_ACCESS_TOKEN_MINUTES, OAuthConfig,
+    TokenError,
 };
 pub use service::{Fields, ListRequest, Listing, MAX_KEY_CHARS, ResourceService};
 
