@@ -13,6 +13,7 @@ mod m0007_created_order;
 mod m0008_credential_expiry;
 mod m0009_value_lookup;
 mod m0010_live_order;
+mod m0011_oauth;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_credential_expiry::Migration),
             Box::new(m0009_value_lookup::Migration),
             Box::new(m0010_live_order::Migration),
+            Box::new(m0011_oauth::Migration),
         ]
     }
 }
