@@ -1360,6 +1360,7 @@ async fn service_provider_config_advertises_both_paging_methods() {
 
 mod bulk;
 mod idp_profile;
+mod oauth;
 mod root_search;
 
 #[tokio::test]
