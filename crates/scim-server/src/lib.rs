@@ -4,11 +4,12 @@
 //! This is the only crate that reads configuration or names concrete
 //! adapter types. The binary (`src/main.rs`) parses flags and environment
 //! variables into [`Settings`]; tests and embedders can build [`Settings`]
-//! directly and call [`Server::start`]. The operator's `tenant` and `token`
-//! commands live in [`admin`].
+//! directly and call [`Server::start`]. The operator's `tenant`, `token`
+//! and `client` commands live in [`admin`].
 #![deny(missing_docs)]
 
 pub mod admin;
+mod jwks;
 mod ops;
 mod settings;
 
@@ -24,8 +25,8 @@ use scim_http::{AppState, HttpConfig};
 use tokio::net::TcpListener;
 
 pub use settings::{
-    Cli, Command, DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, LogFormat, Settings,
-    StrictnessArg, TenantCommand, TokenCommand,
+    Cli, ClientCommand, Command, DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, LogFormat,
+    Settings, StrictnessArg, TenantCommand, TokenCommand, TrustCommand,
 };
 
 /// The tenant created on first start.
@@ -50,7 +51,8 @@ impl Server {
         let store_arc = Arc::new(store.clone());
         let clock = Arc::new(SystemClock);
         let ids = Arc::new(UuidV7Ids);
-        let auth = AuthService::new(store_arc.clone(), clock.clone(), ids.clone());
+        let auth = AuthService::new(store_arc.clone(), clock.clone(), ids.clone())
+            .with_oauth(settings.oauth()?, Some(Arc::new(jwks::HttpJwks::new()?)));
         let bootstrap = auth
             .bootstrap(DEFAULT_TENANT, settings.bootstrap_token.as_deref())
             .await

@@ -24,6 +24,9 @@ async fn main() -> ExitCode {
         Command::Token(command) => admin::token(&cli.settings, &command, cli.json)
             .await
             .map(|out| print!("{out}")),
+        Command::Client(command) => admin::client(&cli.settings, &command, cli.json)
+            .await
+            .map(|out| print!("{out}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
