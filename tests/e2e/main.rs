@@ -9,6 +9,7 @@ mod idp_entra;
 mod idp_okta;
 mod idp_others;
 mod idp_support;
+mod oauth;
 mod ops;
 mod paging;
 mod protocol;
