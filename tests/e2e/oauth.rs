@@ -41,7 +41,7 @@ async fn create_client(server: &TestServer, tenant: &str) -> (String, String) {
         true,
     )
     .await
-    .unwrap();
+    .unwrap_or_else(|e| panic!("client create: {e:#}"));
     let out: Value = serde_json::from_str(&out).unwrap();
     assert!(
         out["tokenEndpoint"]

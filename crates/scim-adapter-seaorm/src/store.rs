@@ -1285,8 +1285,9 @@ impl TenantStore for SeaOrmStore {
             created: new.created,
             revoked: None,
         };
-        let txn = self.db.begin().await.map_err(backend)?;
-        self.tenant_exists(&txn, &new.tenant_id).await?;
+        // One statement, no read first: the foreign key answers for an
+        // unknown tenant, and SQLite cannot turn a read transaction into a
+        // write one while another connection writes (SQLITE_BUSY at once).
         client::Entity::insert(client::ActiveModel {
             id: Set(new.id),
             tenant_id: Set(new.tenant_id.as_str().to_owned()),
@@ -1295,10 +1296,9 @@ impl TenantStore for SeaOrmStore {
             created_at: Set(micros(new.created)),
             revoked_at: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(&self.db)
         .await
         .map_err(|e| tenant_gone_or(e, "client_id"))?;
-        txn.commit().await.map_err(backend)?;
         Ok(stored)
     }
 
@@ -1378,8 +1378,8 @@ impl TenantStore for SeaOrmStore {
             JwksLocation::Url(url) => (Some(url.clone()), None),
             JwksLocation::Inline(json) => (None, Some(json.clone())),
         };
-        let txn = self.db.begin().await.map_err(backend)?;
-        self.tenant_exists(&txn, &trust.tenant_id).await?;
+        // One statement, as for clients: the foreign key answers for an
+        // unknown tenant.
         jwt_trust::Entity::insert(jwt_trust::ActiveModel {
             id: Set(trust.id.clone()),
             tenant_id: Set(trust.tenant_id.as_str().to_owned()),
@@ -1389,10 +1389,9 @@ impl TenantStore for SeaOrmStore {
             jwks_json: Set(json),
             created_at: Set(micros(trust.created)),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(&self.db)
         .await
         .map_err(|e| tenant_gone_or(e, "issuer"))?;
-        txn.commit().await.map_err(backend)?;
         Ok(trust)
     }
 
@@ -1434,22 +1433,24 @@ impl TenantStore for SeaOrmStore {
         if !storable(tenant.as_str()) || !storable(issuer) {
             return Ok(Vec::new());
         }
-        let scope = Condition::all()
-            .add(jwt_trust::Column::TenantId.eq(tenant.as_str()))
-            .add(jwt_trust::Column::Issuer.eq(issuer));
-        let txn = self.db.begin().await.map_err(backend)?;
+        // Read, then delete exactly the rows read (no read-then-write
+        // transaction, which SQLite may refuse at once under a concurrent
+        // writer): what is returned is what was removed.
         let rows = jwt_trust::Entity::find()
-            .filter(scope.clone())
-            .lock_exclusive()
-            .all(&txn)
+            .filter(jwt_trust::Column::TenantId.eq(tenant.as_str()))
+            .filter(jwt_trust::Column::Issuer.eq(issuer))
+            .all(&self.db)
             .await
             .map_err(backend)?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
         jwt_trust::Entity::delete_many()
-            .filter(scope)
-            .exec(&txn)
+            .filter(jwt_trust::Column::TenantId.eq(tenant.as_str()))
+            .filter(jwt_trust::Column::Id.is_in(rows.iter().map(|r| r.id.clone())))
+            .exec(&self.db)
             .await
             .map_err(backend)?;
-        txn.commit().await.map_err(backend)?;
         rows.into_iter().map(to_trust).collect()
     }
 
@@ -1481,19 +1482,6 @@ impl TenantStore for SeaOrmStore {
 }
 
 impl SeaOrmStore {
-    /// [`StoreError::NotFound`] unless the tenant exists, read within `txn`.
-    async fn tenant_exists<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        tenant: &TenantId,
-    ) -> Result<(), StoreError> {
-        let found = tenant::Entity::find_by_id(tenant.as_str().to_owned())
-            .one(txn)
-            .await
-            .map_err(backend)?;
-        found.map(|_| ()).ok_or(StoreError::NotFound)
-    }
-
     /// Sets `column` of the tenant's credential `id` to `value` (only where
     /// it is NULL when `only_unset`), then reads the credential back, in
     /// one transaction. [`StoreError::NotFound`] when the tenant has no
@@ -1551,8 +1539,8 @@ fn to_credential(row: credential::Model) -> Result<Credential, StoreError> {
     })
 }
 
-/// An insert's error: a foreign-key violation means the tenant was deleted
-/// since it was read; a unique violation is a conflict on `attribute`.
+/// An insert's error: a foreign-key violation means there is no such
+/// tenant; a unique violation is a conflict on `attribute`.
 fn tenant_gone_or(err: sea_orm::DbErr, attribute: &str) -> StoreError {
     if matches!(
         err.sql_err(),
