@@ -7,10 +7,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use scim_core::ports::{ResourceStore, StoreError, TenantStore};
 use scim_core::{
-    Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, IdpProfile, Member,
-    MemberChange, NewCredential, NewResource, NewTenant, Page, Position, Query, Replacement,
-    ResourceKind, SortOrder, StoredEvent, StoredResource, Tenant, TenantExtension, TenantId,
-    TenantPolicies,
+    Client, Credential, DeleteMode, DuplicatePolicy, Event, EventType, GroupRef, IdpProfile,
+    JwksLocation, JwtTrust, Member, MemberChange, NewClient, NewCredential, NewResource, NewTenant,
+    Page, Position, Query, Replacement, ResourceKind, ServerKey, SortOrder, StoredClient,
+    StoredEvent, StoredResource, Tenant, TenantExtension, TenantId, TenantPolicies,
 };
 use scim_schema::Strictness;
 use sea_orm::ExprTrait;
@@ -24,7 +24,8 @@ use sea_orm_migration::MigratorTrait;
 use serde_json::{Map, Value};
 
 use crate::entity::{
-    audit, credential, event, member, resource, tenant, value, webhook, webhook_attempt,
+    audit, client, credential, event, jwt_trust, member, resource, server_key, tenant, value,
+    webhook, webhook_attempt,
 };
 use crate::error::{backend, classify};
 use crate::migration::Migrator;
@@ -1185,6 +1186,16 @@ impl TenantStore for SeaOrmStore {
             .exec(&txn)
             .await
             .map_err(backend)?;
+        client::Entity::delete_many()
+            .filter(client::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        jwt_trust::Entity::delete_many()
+            .filter(jwt_trust::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
         tenant::Entity::delete_by_id(id.to_owned())
             .exec(&txn)
             .await
@@ -1284,6 +1295,212 @@ impl TenantStore for SeaOrmStore {
         )
         .await
     }
+
+    async fn create_client(&self, new: NewClient) -> Result<Client, StoreError> {
+        if !storable(new.tenant_id.as_str()) {
+            return Err(StoreError::NotFound);
+        }
+        let stored = Client {
+            id: new.id.clone(),
+            tenant_id: new.tenant_id.clone(),
+            name: new.name.clone(),
+            created: new.created,
+            revoked: None,
+        };
+        // One statement, no read first: the foreign key answers for an
+        // unknown tenant, and SQLite cannot turn a read transaction into a
+        // write one while another connection writes (SQLITE_BUSY at once).
+        client::Entity::insert(client::ActiveModel {
+            id: Set(new.id),
+            tenant_id: Set(new.tenant_id.as_str().to_owned()),
+            name: Set(new.name),
+            secret_hash: Set(new.secret_hash),
+            created_at: Set(micros(new.created)),
+            revoked_at: Set(None),
+        })
+        .exec_without_returning(&self.db)
+        .await
+        .map_err(|e| tenant_gone_or(e, "client_id"))?;
+        Ok(stored)
+    }
+
+    async fn find_client(&self, client_id: &str) -> Result<Option<StoredClient>, StoreError> {
+        if !storable(client_id) {
+            return Ok(None);
+        }
+        client::Entity::find_by_id(client_id.to_owned())
+            .filter(client::Column::RevokedAt.is_null())
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+            .map(|row| {
+                let secret_hash = row.secret_hash.clone();
+                Ok(StoredClient {
+                    client: to_client(row)?,
+                    secret_hash,
+                })
+            })
+            .transpose()
+    }
+
+    async fn list_clients(&self, tenant: &TenantId) -> Result<Vec<Client>, StoreError> {
+        if !storable(tenant.as_str()) {
+            return Ok(Vec::new());
+        }
+        client::Entity::find()
+            .filter(client::Column::TenantId.eq(tenant.as_str()))
+            .order_by_asc(client::Column::CreatedAt)
+            .order_by_asc(client::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .map(to_client)
+            .collect()
+    }
+
+    async fn revoke_client(
+        &self,
+        tenant: &TenantId,
+        client_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Client, StoreError> {
+        if !storable(tenant.as_str()) || !storable(client_id) {
+            return Err(StoreError::NotFound);
+        }
+        let scope = Condition::all()
+            .add(client::Column::Id.eq(client_id))
+            .add(client::Column::TenantId.eq(tenant.as_str()));
+        let txn = self.db.begin().await.map_err(backend)?;
+        // Only a client not revoked yet gets a time: the first one stays.
+        client::Entity::update_many()
+            .col_expr(client::Column::RevokedAt, Expr::value(micros(at)))
+            .filter(scope.clone())
+            .filter(client::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        // Read back rather than trust the row count, which MySQL gives
+        // for changed rows only.
+        let row = client::Entity::find()
+            .filter(scope)
+            .one(&txn)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        txn.commit().await.map_err(backend)?;
+        to_client(row)
+    }
+
+    async fn add_jwt_trust(&self, trust: JwtTrust) -> Result<JwtTrust, StoreError> {
+        if !storable(trust.tenant_id.as_str()) {
+            return Err(StoreError::NotFound);
+        }
+        let (url, json) = match &trust.jwks {
+            JwksLocation::Url(url) => (Some(url.clone()), None),
+            JwksLocation::Inline(json) => (None, Some(json.clone())),
+        };
+        // One statement, as for clients: the foreign key answers for an
+        // unknown tenant.
+        jwt_trust::Entity::insert(jwt_trust::ActiveModel {
+            id: Set(trust.id.clone()),
+            tenant_id: Set(trust.tenant_id.as_str().to_owned()),
+            issuer: Set(trust.issuer.clone()),
+            audience: Set(trust.audience.clone()),
+            jwks_url: Set(url),
+            jwks_json: Set(json),
+            created_at: Set(micros(trust.created)),
+        })
+        .exec_without_returning(&self.db)
+        .await
+        .map_err(|e| tenant_gone_or(e, "issuer"))?;
+        Ok(trust)
+    }
+
+    async fn find_jwt_trusts(&self, issuer: &str) -> Result<Vec<JwtTrust>, StoreError> {
+        if !storable(issuer) {
+            return Ok(Vec::new());
+        }
+        jwt_trust::Entity::find()
+            .filter(jwt_trust::Column::Issuer.eq(issuer))
+            .all(&self.db)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .map(to_trust)
+            .collect()
+    }
+
+    async fn list_jwt_trusts(&self, tenant: &TenantId) -> Result<Vec<JwtTrust>, StoreError> {
+        if !storable(tenant.as_str()) {
+            return Ok(Vec::new());
+        }
+        jwt_trust::Entity::find()
+            .filter(jwt_trust::Column::TenantId.eq(tenant.as_str()))
+            .order_by_asc(jwt_trust::Column::CreatedAt)
+            .order_by_asc(jwt_trust::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .map(to_trust)
+            .collect()
+    }
+
+    async fn remove_jwt_trusts(
+        &self,
+        tenant: &TenantId,
+        issuer: &str,
+    ) -> Result<Vec<JwtTrust>, StoreError> {
+        if !storable(tenant.as_str()) || !storable(issuer) {
+            return Ok(Vec::new());
+        }
+        // Read, then delete exactly the rows read (no read-then-write
+        // transaction, which SQLite may refuse at once under a concurrent
+        // writer): what is returned is what was removed.
+        let rows = jwt_trust::Entity::find()
+            .filter(jwt_trust::Column::TenantId.eq(tenant.as_str()))
+            .filter(jwt_trust::Column::Issuer.eq(issuer))
+            .all(&self.db)
+            .await
+            .map_err(backend)?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        jwt_trust::Entity::delete_many()
+            .filter(jwt_trust::Column::TenantId.eq(tenant.as_str()))
+            .filter(jwt_trust::Column::Id.is_in(rows.iter().map(|r| r.id.clone())))
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        rows.into_iter().map(to_trust).collect()
+    }
+
+    async fn server_key(&self, candidate: ServerKey) -> Result<ServerKey, StoreError> {
+        let find = || server_key::Entity::find_by_id(candidate.name.clone()).one(&self.db);
+        if let Some(row) = find().await.map_err(backend)? {
+            return to_server_key(row);
+        }
+        let inserted = server_key::Entity::insert(server_key::ActiveModel {
+            name: Set(candidate.name.clone()),
+            secret: Set(candidate.secret.clone()),
+            created_at: Set(micros(candidate.created)),
+        })
+        .exec_without_returning(&self.db)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // Another replica stored its key first: that one stands.
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
+            Err(e) => return Err(backend(e)),
+        }
+        match find().await.map_err(backend)? {
+            Some(row) => to_server_key(row),
+            None => Err(StoreError::Backend(
+                format!("server key {} vanished after it was stored", candidate.name).into(),
+            )),
+        }
+    }
 }
 
 impl SeaOrmStore {
@@ -1341,5 +1558,56 @@ fn to_credential(row: credential::Model) -> Result<Credential, StoreError> {
         id: row.id,
         tenant_id: TenantId(row.tenant_id),
         prefix: row.prefix,
+    })
+}
+
+/// An insert's error: a foreign-key violation means there is no such
+/// tenant; a unique violation is a conflict on `attribute`.
+fn tenant_gone_or(err: sea_orm::DbErr, attribute: &str) -> StoreError {
+    if matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    ) {
+        StoreError::NotFound
+    } else {
+        classify(err, attribute)
+    }
+}
+
+fn to_client(row: client::Model) -> Result<Client, StoreError> {
+    Ok(Client {
+        created: from_micros(row.created_at)?,
+        revoked: row.revoked_at.map(from_micros).transpose()?,
+        id: row.id,
+        tenant_id: TenantId(row.tenant_id),
+        name: row.name,
+    })
+}
+
+fn to_trust(row: jwt_trust::Model) -> Result<JwtTrust, StoreError> {
+    let jwks = match (row.jwks_url, row.jwks_json) {
+        (Some(url), None) => JwksLocation::Url(url),
+        (None, Some(json)) => JwksLocation::Inline(json),
+        _ => {
+            return Err(StoreError::Backend(
+                format!("trust {} has not exactly one JWKS source", row.id).into(),
+            ));
+        }
+    };
+    Ok(JwtTrust {
+        created: from_micros(row.created_at)?,
+        id: row.id,
+        tenant_id: TenantId(row.tenant_id),
+        issuer: row.issuer,
+        audience: row.audience,
+        jwks,
+    })
+}
+
+fn to_server_key(row: server_key::Model) -> Result<ServerKey, StoreError> {
+    Ok(ServerKey {
+        created: from_micros(row.created_at)?,
+        name: row.name,
+        secret: row.secret,
     })
 }

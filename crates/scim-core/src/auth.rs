@@ -12,7 +12,8 @@ use crate::model::{
     Credential, CredentialStatus, NewCredential, NewTenant, Principal, Tenant, TenantId,
     TenantPolicies,
 };
-use crate::ports::{Clock, IdGenerator, StoreError, TenantStore};
+use crate::oauth::{OAuth, OAuthConfig, looks_like_jwt};
+use crate::ports::{Clock, IdGenerator, JwksSource, StoreError, TenantStore};
 
 /// The prefix of every token this server issues, so that leaked tokens are
 /// easy to recognise (e.g. by secret scanners).
@@ -111,9 +112,10 @@ pub struct Rotation {
 /// tenants and their credentials (the operator's side: the server binary's
 /// `tenant` and `token` commands).
 pub struct AuthService {
-    tenants: Arc<dyn TenantStore>,
-    clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGenerator>,
+    pub(crate) tenants: Arc<dyn TenantStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: Arc<dyn IdGenerator>,
+    pub(crate) oauth: OAuth,
 }
 
 impl AuthService {
@@ -127,15 +129,39 @@ impl AuthService {
             tenants,
             clock,
             ids,
+            oauth: OAuth::new(OAuthConfig::default(), None),
         }
     }
 
-    /// Resolves a bearer token. Unknown, revoked and expired tokens (an
-    /// expiry at or before the [`Clock`]'s now) are
-    /// [`ErrorKind::Unauthorized`]; the error does not say which.
+    /// The same service with OAuth settings, and the source of trusted
+    /// issuers' JWKS documents (without one, only trusts with an inline
+    /// JWKS authenticate).
+    pub fn with_oauth(mut self, config: OAuthConfig, jwks: Option<Arc<dyn JwksSource>>) -> Self {
+        self.oauth = OAuth::new(config, jwks);
+        self
+    }
+
+    /// Resolves a bearer token to the tenant it acts for. Three kinds
+    /// authenticate: a static token of the tenant (by its hash), an access
+    /// token this server issued to one of the tenant's clients (see
+    /// [`AuthService::issue_access_token`]), and a JWT of an issuer the
+    /// tenant trusts (see [`AuthService::add_trust`]).
+    ///
+    /// Unknown, revoked and expired tokens (an expiry at or before the
+    /// [`Clock`]'s now, with a small leeway for JWTs), tokens of revoked
+    /// clients, and JWTs whose signature, issuer or audience do not verify
+    /// are [`ErrorKind::Unauthorized`]; the error does not say which.
     pub async fn authenticate(&self, token: &str) -> Result<Principal, Error> {
         if token.is_empty() {
             return Err(unauthorized());
+        }
+        if looks_like_jwt(token) {
+            match self.authenticate_jwt(token).await {
+                Ok(principal) => return Ok(principal),
+                Err(err) if err.kind() != ErrorKind::Unauthorized => return Err(err),
+                // An operator-chosen static token may look like a JWT.
+                Err(_) => {}
+            }
         }
         let credential = self
             .tenants
@@ -497,12 +523,12 @@ fn credential_error(err: StoreError, tenant: &str, credential_id: &str) -> Error
     }
 }
 
-fn unauthorized() -> Error {
+pub(crate) fn unauthorized() -> Error {
     Error::new(ErrorKind::Unauthorized, "a valid bearer token is required")
 }
 
 /// A new token: the prefix and 256 random bits in hex.
-fn generate_token() -> Result<String, Error> {
+pub(crate) fn generate_token() -> Result<String, Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| {
         Error::new(

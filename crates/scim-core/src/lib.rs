@@ -11,9 +11,11 @@
 //!   with the kind's [`scim_schema::ResourceType`].
 //! - [`BulkService`] runs bulk requests (RFC 7644 §3.7) over those
 //!   services, resolving `bulkId` references between operations.
-//! - [`AuthService`] resolves bearer tokens to a [`Principal`], creates
-//!   the default tenant on first start, and administers tenants and their
-//!   credentials (create, delete, issue, rotate, revoke, policies).
+//! - [`AuthService`] resolves bearer tokens to a [`Principal`] (static
+//!   tokens, its own OAuth access tokens, and JWTs of issuers a tenant
+//!   trusts), creates the default tenant on first start, and administers
+//!   tenants and their credentials (create, delete, issue, rotate, revoke,
+//!   policies, OAuth clients, trusted issuers).
 //! - [`EventService`] pages a tenant's event feed; [`WebhookService`]
 //!   administers webhooks and [`DeliveryWorker`] delivers them, signed, at
 //!   least once, one replica per webhook at a time; [`AuditService`]
@@ -30,6 +32,7 @@ mod auth;
 mod bulk;
 mod error;
 mod model;
+mod oauth;
 pub mod ports;
 mod service;
 #[cfg(any(test, feature = "testing"))]
@@ -42,11 +45,17 @@ pub use auth::{
 pub use bulk::{BulkDone, BulkOutcome, BulkService};
 pub use error::{Error, ErrorKind};
 pub use model::{
-    AuditEntry, Credential, CredentialStatus, CustomKind, DeleteMode, DuplicatePolicy, Event,
-    EventType, GroupRef, IdpProfile, Lease, Member, MemberChange, NewAuditEntry, NewCredential,
-    NewResource, NewTenant, NewWebhook, Page, Position, Principal, Query, Replacement,
-    ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource, Tenant, TenantExtension,
-    TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookProgress, parse_etag,
+    AuditEntry, Client, Credential, CredentialStatus, CustomKind, DeleteMode, DuplicatePolicy,
+    Event, EventType, GroupRef, IdpProfile, JwksLocation, JwtTrust, Lease, Member, MemberChange,
+    NewAuditEntry, NewClient, NewCredential, NewResource, NewTenant, NewWebhook, Page, Position,
+    Principal, Query, Replacement, ResourceKind, ServerKey, SortOrder, SortValue, StoredClient,
+    StoredEvent, StoredResource, Tenant, TenantExtension, TenantId, TenantPolicies, Webhook,
+    WebhookAttempt, WebhookProgress, parse_etag,
+};
+pub use oauth::{
+    AccessToken, CreatedClient, DEFAULT_ACCESS_TOKEN_MINUTES, MAX_ACCESS_TOKEN_MINUTES,
+    MAX_CLIENT_NAME_CHARS, MAX_JWKS_BYTES, MAX_TRUST_CHARS, MIN_ACCESS_TOKEN_MINUTES, OAuthConfig,
+    TokenError,
 };
 pub use service::{
     AuditPage, AuditRequest, AuditService, Delivery, DeliveryConfig, DeliveryOutcome,

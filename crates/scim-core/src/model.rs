@@ -116,6 +116,99 @@ pub struct NewCredential {
     pub expires: Option<DateTime<Utc>>,
 }
 
+/// An OAuth 2.0 client of a tenant (RFC 6749 §2): it trades its secret for
+/// short-lived access tokens at the token endpoint (client credentials
+/// grant, §4.4). The secret itself is never stored, only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// The `client_id`, safe to log.
+    pub id: String,
+    /// The tenant the client acts for.
+    pub tenant_id: TenantId,
+    /// A label chosen by the operator, e.g. `entra`.
+    pub name: String,
+    /// When the client was created.
+    pub created: DateTime<Utc>,
+    /// When the client was revoked; `None` while it is not.
+    pub revoked: Option<DateTime<Utc>>,
+}
+
+/// A client to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewClient {
+    /// The `client_id`, chosen by the core.
+    pub id: String,
+    /// The tenant the client acts for.
+    pub tenant_id: TenantId,
+    /// The operator's label.
+    pub name: String,
+    /// Hex SHA-256 of the client secret (see [`crate::hash_token`]).
+    pub secret_hash: String,
+    /// Creation time.
+    pub created: DateTime<Utc>,
+}
+
+/// A client as [`crate::ports::TenantStore::find_client`] finds it: with
+/// the hash its secret is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredClient {
+    /// The client.
+    pub client: Client,
+    /// Hex SHA-256 of the client secret.
+    pub secret_hash: String,
+}
+
+/// Where the keys of a trusted issuer come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksLocation {
+    /// A JWKS URL (RFC 7517 §5), fetched and cached.
+    Url(String),
+    /// A JWKS document stored with the trust (from a file or inline JSON).
+    Inline(String),
+}
+
+/// A tenant's trust in an external token issuer: JWTs whose `iss` is
+/// `issuer`, whose `aud` holds `audience` and whose signature verifies
+/// with a key of `jwks` authenticate as the tenant. An (issuer, audience)
+/// pair belongs to one tenant at most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwtTrust {
+    /// Stable identifier, chosen by the core; safe to log.
+    pub id: String,
+    /// The tenant the tokens act for.
+    pub tenant_id: TenantId,
+    /// The exact `iss` claim.
+    pub issuer: String,
+    /// The `aud` value the tokens must carry.
+    pub audience: String,
+    /// The issuer's signing keys.
+    pub jwks: JwksLocation,
+    /// When the trust was added.
+    pub created: DateTime<Utc>,
+}
+
+/// A secret of the server itself, such as the HMAC key that signs its
+/// access tokens, shared by every replica through storage.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerKey {
+    /// What the key is for, e.g. `access-token-hs256`.
+    pub name: String,
+    /// The key material, hex-encoded.
+    pub secret: String,
+    /// When the key was generated.
+    pub created: DateTime<Utc>,
+}
+
+impl fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerKey")
+            .field("name", &self.name)
+            .field("secret", &"<redacted>")
+            .field("created", &self.created)
+            .finish()
+    }
+}
+
 /// Who is calling: resolved from a credential, never from the request URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {

@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 #[cfg(doc)]
 use crate::model::Position;
 use crate::model::{
-    AuditEntry, Credential, Event, GroupRef, Member, MemberChange, NewAuditEntry, NewCredential,
-    NewResource, NewTenant, NewWebhook, Page, Query, Replacement, ResourceKind, StoredEvent,
-    StoredResource, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookProgress,
+    AuditEntry, Client, Credential, Event, GroupRef, JwtTrust, Member, MemberChange, NewAuditEntry,
+    NewClient, NewCredential, NewResource, NewTenant, NewWebhook, Page, Query, Replacement,
+    ResourceKind, ServerKey, StoredClient, StoredEvent, StoredResource, Tenant, TenantId,
+    TenantPolicies, Webhook, WebhookAttempt, WebhookProgress,
 };
 
 /// Why a storage operation failed. Adapters MUST classify errors by kind
@@ -248,7 +249,8 @@ pub trait ResourceStore: Send + Sync {
     ) -> Result<Vec<StoredEvent>, StoreError>;
 }
 
-/// Storage of tenants and their credentials.
+/// Storage of tenants and their credentials: bearer tokens, OAuth clients
+/// and trusted token issuers; and the server's own keys.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait TenantStore: Send + Sync {
@@ -294,15 +296,17 @@ pub trait TenantStore: Send + Sync {
     async fn find_tenant(&self, tenant: &TenantId) -> Result<Option<Tenant>, StoreError>;
 
     /// Removes the tenant and ALL its data, atomically: its credentials,
-    /// policies, resources (live and deleted), group memberships, index
-    /// rows, events, webhooks with their attempts, and audit entries.
+    /// OAuth clients, trusted issuers, policies, resources (live and
+    /// deleted), group memberships, index rows, events, webhooks with their
+    /// attempts, and audit entries.
     ///
     /// MUST return [`StoreError::NotFound`] for an unknown tenant. MUST NOT
     /// touch any other tenant. Afterwards nothing of the tenant may be
     /// found through any port method, its tokens MUST no longer be found,
     /// and a tenant with the same name (and even the same id) MUST be
     /// creatable and start empty: no resources, members, index entries,
-    /// events, credentials or policies left over. Either everything is
+    /// events, credentials, clients, trusts, webhooks, audit entries or
+    /// policies left over. Either everything is
     /// removed or, on failure, nothing.
     async fn delete_tenant(&self, tenant: &TenantId) -> Result<(), StoreError>;
 
@@ -347,6 +351,91 @@ pub trait TenantStore: Send + Sync {
         credential_id: &str,
         expires: Option<DateTime<Utc>>,
     ) -> Result<Credential, StoreError>;
+
+    /// Stores an OAuth client of an existing tenant (`client.tenant_id`),
+    /// not revoked.
+    ///
+    /// MUST return [`StoreError::NotFound`] when the tenant does not exist
+    /// and [`StoreError::Conflict`] (attribute `client_id`) when the id is
+    /// taken; nothing is written then.
+    async fn create_client(&self, client: NewClient) -> Result<Client, StoreError>;
+
+    /// Finds a client by its `client_id`, with its secret hash, whatever
+    /// its tenant.
+    ///
+    /// MUST return `Ok(None)` for unknown ids and for revoked clients, so
+    /// that a revoked client's secret and access tokens stop working at
+    /// once.
+    async fn find_client(&self, client_id: &str) -> Result<Option<StoredClient>, StoreError>;
+
+    /// Every client of the tenant, revoked ones included, oldest first (by
+    /// creation time, then id). An unknown tenant has none. MUST NOT return
+    /// another tenant's clients.
+    async fn list_clients(&self, tenant: &TenantId) -> Result<Vec<Client>, StoreError>;
+
+    /// Revokes the tenant's client `client_id` at `at`: from then on
+    /// [`TenantStore::find_client`] MUST NOT return it, while
+    /// [`TenantStore::list_clients`] still lists it with `revoked` set.
+    /// Returns the client as now stored.
+    ///
+    /// MUST return [`StoreError::NotFound`] for an unknown client and for a
+    /// client of another tenant (which stays untouched). Revoking a revoked
+    /// client MUST succeed and keep its first revocation time.
+    async fn revoke_client(
+        &self,
+        tenant: &TenantId,
+        client_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Client, StoreError>;
+
+    /// Stores a tenant's trust in an external token issuer.
+    ///
+    /// MUST return [`StoreError::NotFound`] when the tenant does not exist,
+    /// and [`StoreError::Conflict`] (attribute `issuer`) when a trust with
+    /// the same issuer and audience exists, in this tenant or any other
+    /// (the pair names one tenant at most); nothing is written then.
+    async fn add_jwt_trust(&self, trust: JwtTrust) -> Result<JwtTrust, StoreError>;
+
+    /// Every trust whose issuer equals `issuer` exactly, whatever its
+    /// tenant: how a token's `iss` finds its tenant.
+    async fn find_jwt_trusts(&self, issuer: &str) -> Result<Vec<JwtTrust>, StoreError>;
+
+    /// Every trust of the tenant, oldest first (by creation time, then id).
+    /// An unknown tenant has none. MUST NOT return another tenant's.
+    async fn list_jwt_trusts(&self, tenant: &TenantId) -> Result<Vec<JwtTrust>, StoreError>;
+
+    /// Removes the tenant's trusts of `issuer` (every audience) and returns
+    /// them; none is `Ok` with an empty list. MUST NOT touch another
+    /// tenant's trusts.
+    async fn remove_jwt_trusts(
+        &self,
+        tenant: &TenantId,
+        issuer: &str,
+    ) -> Result<Vec<JwtTrust>, StoreError>;
+
+    /// The server key named `candidate.name`. When none is stored yet,
+    /// stores `candidate` and returns it.
+    ///
+    /// Every caller, on every replica and concurrently, MUST get the same
+    /// key for a name: the first one stored wins, and it never changes.
+    async fn server_key(&self, candidate: ServerKey) -> Result<ServerKey, StoreError>;
+}
+
+/// A failed fetch of a JWKS document.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct FetchError(pub String);
+
+/// Fetches the JSON Web Key Sets (RFC 7517 §5) of trusted token issuers.
+/// The core caches what it returns; an implementation fetches every time
+/// it is asked.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait JwksSource: Send + Sync {
+    /// The document at `url`, as text. MUST fail (rather than return an
+    /// error page) on any status but 200, and SHOULD bound the time and
+    /// the size of the answer.
+    async fn fetch(&self, url: &str) -> Result<String, FetchError>;
 }
 
 /// Storage of webhooks, their delivery state and their attempts.

@@ -4,11 +4,16 @@
 //! base path (default `/scim/v2`) on top of `scim-core`'s services. It can
 //! be served on its own or nested into a host application's router.
 //!
+//! It also serves the OAuth 2.0 token endpoint, `POST /oauth/token` (and
+//! `{base}/oauth/token`), where a tenant's OAuth clients trade their
+//! credentials for access tokens (client credentials grant).
+//!
 //! Architecture invariants:
 //! - this is the only crate that knows HTTP status codes and headers;
 //! - every response that is not a success carries a SCIM Error body
 //!   (`urn:ietf:params:scim:api:messages:2.0:Error`), including unknown
 //!   routes, unsupported methods, bad content types and oversized bodies;
+//!   only the token endpoint answers in OAuth's format (RFC 6749 §5);
 //! - handlers never run without a resolved [`scim_core::Principal`]: the
 //!   tenant comes from the credential, never from the URL;
 //! - with [`AppState::audit`] set, every mutating request that reached its
@@ -22,6 +27,7 @@ mod error;
 mod extract;
 mod limit;
 pub mod metrics;
+mod oauth;
 mod response;
 mod routes;
 
@@ -137,10 +143,16 @@ pub fn router(state: AppState) -> Router {
     let base = state.config.base_path.trim_end_matches('/').to_owned();
     let limit = state.config.max_body_bytes;
     let scim = routes::routes(state.clone());
+    // The token endpoint lives at the server root, where OAuth clients
+    // look for it, and under the base path for clients configured with
+    // the SCIM URL only.
+    let tokens = oauth::routes(&state);
     let app = if base.is_empty() {
-        scim
+        scim.merge(tokens)
     } else {
-        Router::new().nest(&base, scim)
+        Router::new()
+            .nest(&base, scim.merge(tokens.clone()))
+            .merge(tokens)
     };
     // Outermost first: give every request an id (or keep the caller's),
     // open one span per request carrying it, and echo it in the response.

@@ -1363,6 +1363,7 @@ async fn service_provider_config_advertises_both_paging_methods() {
 mod audit;
 mod bulk;
 mod idp_profile;
+mod oauth;
 mod root_search;
 
 #[tokio::test]

@@ -144,7 +144,10 @@ impl ServiceProviderConfig {
             authentication_schemes: vec![AuthenticationScheme {
                 ty: "oauthbearertoken".to_owned(),
                 name: "OAuth Bearer Token".to_owned(),
-                description: "Authentication with a bearer token issued for the tenant.".to_owned(),
+                description: "Authentication with a bearer token: a token issued for the tenant, \
+                              an OAuth 2.0 access token from the server's token endpoint \
+                              (client credentials grant), or a JWT of an issuer the tenant trusts."
+                    .to_owned(),
                 spec_uri: Some("https://www.rfc-editor.org/info/rfc6750".to_owned()),
                 primary: true,
             }],

@@ -1,13 +1,13 @@
-//! The operator's commands, against the database the server uses: `tenant`
-//! and `token` (tenant and credential administration), and `webhook`,
+//! The operator's commands, against the database the server uses: `tenant`,
+//! `token` and `client` (tenant and credential administration), `webhook`,
 //! `events`, `audit` and `purge` (the outbox and the audit log, in
-//! `outbox`).
+//! `outbox`), and `config check`.
 //!
 //! Each command opens the configured database (applying pending
 //! migrations, as `serve` does), runs one [`AuthService`] operation and
 //! returns what to print: text for people, or JSON with `--json`. Tokens
 //! are printed only where they are made (`tenant create`, `token issue`,
-//! `token rotate`); hashes never.
+//! `token rotate`), client secrets only by `client create`; hashes never.
 
 mod outbox;
 
@@ -18,15 +18,15 @@ use anyhow::Context as _;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use scim_core::ports::{SystemClock, UuidV7Ids};
 use scim_core::{
-    AuthService, Credential, CredentialStatus, DeleteMode, DuplicatePolicy, ErrorKind, IdpProfile,
-    NewToken, Tenant, TenantExtension, TenantPolicies,
+    AuthService, Client, Credential, CredentialStatus, DeleteMode, DuplicatePolicy, ErrorKind,
+    IdpProfile, JwksLocation, JwtTrust, NewToken, Tenant, TenantExtension, TenantPolicies,
 };
 use scim_schema::{SchemaDef, Strictness};
 use serde_json::{Value, json};
 
 use crate::settings::{
-    DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, Settings, StrictnessArg, TenantCommand,
-    TokenCommand,
+    ClientCommand, DeleteModeArg, DuplicatesArg, ExtensionCommand, IdpArg, Settings, StrictnessArg,
+    TenantCommand, TokenCommand, TrustCommand,
 };
 
 pub use outbox::{audit, events, purge, webhook};
@@ -173,6 +173,7 @@ pub async fn tenant(
                 Ok(describe(&tenant, &policies, &tokens, json))
             }
             TenantCommand::Extension(command) => extension(settings, &auth, command, json).await,
+            TenantCommand::Trust(command) => trust(&auth, command, json).await,
             TenantCommand::Delete { name, .. } => {
                 let tenant = auth.delete_tenant(name).await.map_err(core)?;
                 Ok(if json {
@@ -517,6 +518,205 @@ pub fn config_check(
     Ok(out)
 }
 
+/// Runs a `client` command; returns what to print on standard output.
+pub async fn client(
+    settings: &Settings,
+    command: &ClientCommand,
+    json: bool,
+) -> anyhow::Result<String> {
+    with_auth(settings, |auth| async move {
+        match command {
+            ClientCommand::Create { tenant, name } => {
+                let created = auth
+                    .create_client(tenant, Some(name))
+                    .await
+                    .map_err(core)?;
+                let endpoint = settings.token_endpoint();
+                let minutes = auth.access_token_lifetime().num_minutes();
+                Ok(if json {
+                    json_text(&json!({
+                        "client": client_json(&created.client),
+                        "clientId": created.client.id,
+                        "clientSecret": created.secret,
+                        "tokenEndpoint": endpoint,
+                        "scimUrl": scim_url(settings),
+                        "accessTokenMinutes": minutes,
+                    }))
+                } else {
+                    let mut out = format!(
+                        "Created OAuth client {} ({}) for tenant {tenant}.\n\n",
+                        created.client.id, created.client.name
+                    );
+                    let _ = writeln!(out, "SCIM endpoint:  {}", scim_url(settings));
+                    let _ = writeln!(out, "Token endpoint: {endpoint}");
+                    let _ = writeln!(out, "Client id:      {}", created.client.id);
+                    let _ = writeln!(
+                        out,
+                        "Client secret (shown only this once; only its hash is stored):"
+                    );
+                    let _ = writeln!(out);
+                    let _ = writeln!(out, "    {}", created.secret);
+                    let _ = writeln!(out);
+                    let _ = writeln!(
+                        out,
+                        "Access tokens (grant_type=client_credentials) are valid for {minutes} minutes."
+                    );
+                    out
+                })
+            }
+            ClientCommand::List { tenant } => {
+                let clients = auth.clients(tenant).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&Value::Array(clients.iter().map(client_json).collect()))
+                } else if clients.is_empty() {
+                    format!("Tenant {tenant} has no OAuth clients.\n")
+                } else {
+                    table(
+                        &["CLIENT ID", "NAME", "CREATED", "REVOKED", "STATUS"],
+                        clients
+                            .iter()
+                            .map(|c| {
+                                vec![
+                                    c.id.clone(),
+                                    c.name.clone(),
+                                    time(c.created),
+                                    c.revoked.map_or_else(|| "-".to_owned(), time),
+                                    client_status(c).to_owned(),
+                                ]
+                            })
+                            .collect(),
+                    )
+                })
+            }
+            ClientCommand::Revoke { tenant, client_id } => {
+                let revoked = auth.revoke_client(tenant, client_id).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&client_json(&revoked))
+                } else {
+                    format!(
+                        "Revoked OAuth client {} of tenant {tenant}: its secret and access tokens no longer authenticate.\n",
+                        revoked.id
+                    )
+                })
+            }
+        }
+    })
+    .await
+}
+
+/// Runs a `tenant trust` command.
+async fn trust(auth: &AuthService, command: &TrustCommand, json: bool) -> anyhow::Result<String> {
+    match command {
+        TrustCommand::Add {
+            tenant,
+            issuer,
+            audience,
+            jwks_url,
+            jwks_file,
+        } => {
+            let jwks = match (jwks_url, jwks_file) {
+                (Some(url), None) => JwksLocation::Url(url.clone()),
+                (None, Some(file)) => JwksLocation::Inline(
+                    std::fs::read_to_string(file)
+                        .with_context(|| format!("cannot read {}", file.display()))?,
+                ),
+                _ => {
+                    return Err(UsageError(
+                        "give exactly one of --jwks-url and --jwks-file".into(),
+                    )
+                    .into());
+                }
+            };
+            let added = auth
+                .add_trust(tenant, issuer, audience, jwks)
+                .await
+                .map_err(core)?;
+            Ok(if json {
+                json_text(&trust_json(&added))
+            } else {
+                format!(
+                    "Tenant {tenant} now trusts JWTs from {} for audience {} (trust {}).\n",
+                    added.issuer, added.audience, added.id
+                )
+            })
+        }
+        TrustCommand::List { tenant } => {
+            let trusts = auth.trusts(tenant).await.map_err(core)?;
+            Ok(if json {
+                json_text(&Value::Array(trusts.iter().map(trust_json).collect()))
+            } else if trusts.is_empty() {
+                format!("Tenant {tenant} trusts no external issuer.\n")
+            } else {
+                table(
+                    &["ISSUER", "AUDIENCE", "KEYS", "CREATED", "ID"],
+                    trusts
+                        .iter()
+                        .map(|t| {
+                            vec![
+                                t.issuer.clone(),
+                                t.audience.clone(),
+                                match &t.jwks {
+                                    JwksLocation::Url(url) => url.clone(),
+                                    JwksLocation::Inline(_) => "(stored JWKS)".to_owned(),
+                                },
+                                time(t.created),
+                                t.id.clone(),
+                            ]
+                        })
+                        .collect(),
+                )
+            })
+        }
+        TrustCommand::Remove { tenant, issuer } => {
+            let removed = auth.remove_trust(tenant, issuer).await.map_err(core)?;
+            Ok(if json {
+                json_text(&json!({
+                    "removed": removed.iter().map(trust_json).collect::<Vec<_>>()
+                }))
+            } else {
+                format!(
+                    "Tenant {tenant} no longer trusts {issuer} ({} audience(s)).\n",
+                    removed.len()
+                )
+            })
+        }
+    }
+}
+
+fn client_status(client: &Client) -> &'static str {
+    if client.revoked.is_some() {
+        "revoked"
+    } else {
+        "active"
+    }
+}
+
+/// A client without anything secret.
+fn client_json(client: &Client) -> Value {
+    json!({
+        "clientId": client.id,
+        "name": client.name,
+        "created": time(client.created),
+        "revoked": client.revoked.map(time),
+        "status": client_status(client),
+    })
+}
+
+fn trust_json(trust: &JwtTrust) -> Value {
+    let (url, stored) = match &trust.jwks {
+        JwksLocation::Url(url) => (Some(url.as_str()), false),
+        JwksLocation::Inline(_) => (None, true),
+    };
+    json!({
+        "id": trust.id,
+        "issuer": trust.issuer,
+        "audience": trust.audience,
+        "jwksUrl": url,
+        "jwksStored": stored,
+        "created": time(trust.created),
+    })
+}
+
 /// Opens and migrates the store, runs `work` with an [`AuthService`] over
 /// it, and closes the store whatever `work` returned.
 async fn with_auth<F, Fut>(settings: &Settings, work: F) -> anyhow::Result<String>
@@ -525,11 +725,16 @@ where
     Fut: std::future::Future<Output = anyhow::Result<String>>,
 {
     let store = crate::open_and_migrate(settings).await?;
-    let auth = Arc::new(AuthService::new(
-        Arc::new(store.clone()),
-        Arc::new(SystemClock),
-        Arc::new(UuidV7Ids),
-    ));
+    // The OAuth settings give the issuer a trust must not claim and the
+    // access-token lifetime `client create` prints; no JWKS is fetched.
+    let auth = Arc::new(
+        AuthService::new(
+            Arc::new(store.clone()),
+            Arc::new(SystemClock),
+            Arc::new(UuidV7Ids),
+        )
+        .with_oauth(settings.oauth()?, None),
+    );
     let result = work(auth).await;
     store.close().await.context("cannot close the database")?;
     result

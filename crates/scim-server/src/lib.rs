@@ -5,7 +5,8 @@
 //! adapter types. The binary (`src/main.rs`) parses flags and environment
 //! variables into [`Settings`]; tests and embedders can build [`Settings`]
 //! directly and call [`Server::start`]. The operator's commands (`tenant`,
-//! `token`, `webhook`, `events`, `audit`, `purge`) live in [`admin`].
+//! `token`, `client`, `webhook`, `events`, `audit`, `purge`, `config`)
+//! live in [`admin`].
 //!
 //! Besides HTTP, a served server runs background tasks: the metrics
 //! upkeep, the query planner's statistics, and webhook delivery workers
@@ -15,6 +16,7 @@
 
 pub mod admin;
 mod admin_api;
+mod jwks;
 mod listen;
 mod ops;
 mod settings;
@@ -32,9 +34,9 @@ use scim_http::{AppState, HttpConfig};
 use tokio::net::TcpListener;
 
 pub use settings::{
-    Cli, Command, ConfigCommand, DeleteModeArg, DuplicatesArg, ExtensionCommand, FeedArgs, IdpArg,
-    LoadError, LogFormat, PurgeArgs, Settings, StrictnessArg, TenantCommand, TokenCommand,
-    WebhookCommand,
+    Cli, ClientCommand, Command, ConfigCommand, DeleteModeArg, DuplicatesArg, ExtensionCommand,
+    FeedArgs, IdpArg, LoadError, LogFormat, PurgeArgs, Settings, StrictnessArg, TenantCommand,
+    TokenCommand, TrustCommand, WebhookCommand,
 };
 
 /// The tenant created on first start.
@@ -66,11 +68,10 @@ impl Server {
         let store_arc = Arc::new(store.clone());
         let clock = Arc::new(SystemClock);
         let ids = Arc::new(UuidV7Ids);
-        let auth = Arc::new(AuthService::new(
-            store_arc.clone(),
-            clock.clone(),
-            ids.clone(),
-        ));
+        let auth = Arc::new(
+            AuthService::new(store_arc.clone(), clock.clone(), ids.clone())
+                .with_oauth(settings.oauth()?, Some(Arc::new(jwks::HttpJwks::new()?))),
+        );
         let bootstrap = auth
             .bootstrap(DEFAULT_TENANT, settings.bootstrap_token.as_deref())
             .await

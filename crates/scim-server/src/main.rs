@@ -45,6 +45,9 @@ async fn main() -> ExitCode {
         Command::Purge(args) => admin::purge(&cli.settings, &args, cli.json)
             .await
             .map(|out| print!("{out}")),
+        Command::Client(command) => admin::client(&cli.settings, &command, cli.json)
+            .await
+            .map(|out| print!("{out}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -54,6 +54,10 @@ pub enum Command {
     /// Administer a tenant's bearer tokens: issue, list, revoke, rotate.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Administer a tenant's OAuth clients (client credentials grant):
+    /// create, list, revoke.
+    #[command(subcommand)]
+    Client(ClientCommand),
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -141,6 +145,76 @@ pub struct PurgeArgs {
     /// events have been delivered since (default: keep them).
     #[arg(long)]
     pub attempts_older_than_days: Option<u32>,
+}
+
+/// `scim-server client ...`: a tenant's OAuth clients, which trade their
+/// secret for short-lived access tokens at `POST /oauth/token`.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum ClientCommand {
+    /// Create a client and print its id and secret, once.
+    Create {
+        /// The tenant's name.
+        tenant: String,
+        /// A label for the client, e.g. the identity provider's name.
+        #[arg(long, default_value = "client")]
+        name: String,
+    },
+    /// List a tenant's clients (never their secrets).
+    List {
+        /// The tenant's name.
+        tenant: String,
+    },
+    /// Revoke a client: its secret and every access token issued to it
+    /// stop working at once.
+    Revoke {
+        /// The tenant's name.
+        tenant: String,
+        /// The client id, as `client list` shows it.
+        client_id: String,
+    },
+}
+
+/// `scim-server tenant trust ...`: external token issuers whose JWTs
+/// authenticate as the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum TrustCommand {
+    /// Trust JWTs with this issuer and audience, signed by a key of the
+    /// given JWKS (a URL, fetched and cached, or a file stored as is).
+    Add {
+        /// The tenant's name.
+        tenant: String,
+        /// The exact `iss` claim of the tokens.
+        #[arg(long)]
+        issuer: String,
+        /// The `aud` value the tokens must carry.
+        #[arg(long)]
+        audience: String,
+        /// The issuer's JWKS URL (https://...).
+        #[arg(
+            long,
+            conflicts_with = "jwks_file",
+            required_unless_present = "jwks_file"
+        )]
+        jwks_url: Option<String>,
+        /// A JWKS JSON file, stored with the trust (for issuers without a
+        /// reachable JWKS URL). Replace the trust to rotate its keys.
+        #[arg(long)]
+        jwks_file: Option<PathBuf>,
+    },
+    /// List the issuers a tenant trusts.
+    List {
+        /// The tenant's name.
+        tenant: String,
+    },
+    /// Stop trusting an issuer (every audience): its tokens stop working
+    /// at once.
+    Remove {
+        /// The tenant's name.
+        tenant: String,
+        /// The issuer, as `tenant trust list` shows it.
+        #[arg(long)]
+        issuer: String,
+    },
 }
 
 /// `scim-server config ...`.
@@ -322,6 +396,9 @@ pub enum TenantCommand {
     /// urn:example:...:User attributes.
     #[command(subcommand)]
     Extension(ExtensionCommand),
+    /// External token issuers whose JWTs authenticate as the tenant.
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Delete a tenant with ALL its data: tokens, users, groups, events.
     Delete {
         /// The tenant's name.
@@ -536,6 +613,33 @@ pub struct Settings {
     #[arg(long, env = "SCIM_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Minutes the OAuth access tokens of POST /oauth/token are valid
+    /// (5 to 1440).
+    #[arg(
+        long,
+        env = "SCIM_ACCESS_TOKEN_MINUTES",
+        default_value_t = scim_core::DEFAULT_ACCESS_TOKEN_MINUTES,
+        value_parser = clap::value_parser!(u32).range(
+            i64::from(scim_core::MIN_ACCESS_TOKEN_MINUTES)..=i64::from(scim_core::MAX_ACCESS_TOKEN_MINUTES)
+        )
+    )]
+    pub access_token_minutes: u32,
+
+    /// The `iss` of this server's OAuth access tokens. Default: the public
+    /// URL, else http:// and the listen address. Replicas must agree.
+    #[arg(long, global = true, env = "SCIM_OAUTH_ISSUER")]
+    pub oauth_issuer: Option<String>,
+
+    /// Seconds a trusted issuer's fetched JWKS is used before it is
+    /// fetched again.
+    #[arg(long, env = "SCIM_JWKS_CACHE_SECS", default_value_t = 600)]
+    pub jwks_cache_secs: u64,
+
+    /// Least seconds between two fetches of one JWKS URL: a token naming
+    /// an unknown key id refetches at most this often.
+    #[arg(long, env = "SCIM_JWKS_REFETCH_SECS", default_value_t = 30)]
+    pub jwks_refetch_secs: u64,
+
     /// Requests served at once; more answer 503 with Retry-After.
     #[arg(long, env = "SCIM_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
     pub max_concurrent_requests: usize,
@@ -642,6 +746,10 @@ impl Settings {
             rate_limit_burst: 200,
             request_timeout_secs: 30,
             max_concurrent_requests: 512,
+            access_token_minutes: scim_core::DEFAULT_ACCESS_TOKEN_MINUTES,
+            oauth_issuer: None,
+            jwks_cache_secs: 600,
+            jwks_refetch_secs: 30,
             bulk_max_operations: 1000,
             bulk_max_payload_bytes: 4 * 1024 * 1024,
             user_extensions: Vec::new(),
@@ -688,6 +796,10 @@ impl Settings {
                  and --webhook-retry-max-secs must be at least 1"
             );
         }
+        if self.oauth_issuer.as_deref().is_some_and(str::is_empty) {
+            bail!("--oauth-issuer must not be empty");
+        }
+        self.oauth()?;
         if self
             .bootstrap_token
             .as_deref()
@@ -704,6 +816,38 @@ impl Settings {
             bail!("--admin-listen needs --admin-token (SCIM_ADMIN_TOKEN)");
         }
         Ok(())
+    }
+
+    /// The `iss` of this server's access tokens: `oauth_issuer`, else the
+    /// public URL, else `http://` and the listen address.
+    pub fn issuer(&self) -> String {
+        match (&self.oauth_issuer, &self.public_url) {
+            (Some(issuer), _) => issuer.clone(),
+            (None, Some(origin)) => origin.trim_end_matches('/').to_owned(),
+            (None, None) => format!("http://{}", self.listen),
+        }
+    }
+
+    /// The URL of the OAuth token endpoint, as clients reach it.
+    pub fn token_endpoint(&self) -> String {
+        match &self.public_url {
+            Some(origin) => format!("{}/oauth/token", origin.trim_end_matches('/')),
+            None => format!("http://{}/oauth/token", self.listen),
+        }
+    }
+
+    /// The OAuth settings of the core.
+    pub fn oauth(&self) -> anyhow::Result<scim_core::OAuthConfig> {
+        let lifetime = scim_core::OAuthConfig::lifetime_minutes(self.access_token_minutes)
+            .map_err(|e| anyhow::anyhow!("--access-token-minutes: {e}"))?;
+        let seconds = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX));
+        Ok(scim_core::OAuthConfig {
+            issuer: self.issuer(),
+            access_token_lifetime: lifetime,
+            jwks_cache_ttl: seconds(self.jwks_cache_secs),
+            jwks_refetch_interval: seconds(self.jwks_refetch_secs),
+            ..scim_core::OAuthConfig::default()
+        })
     }
 
     /// Each tenant's request budget, or `None` when the limit is off.
@@ -1096,6 +1240,84 @@ mod tests {
         assert_eq!(delivery.retry_base, std::time::Duration::from_secs(30));
         assert_eq!(delivery.retry_max, std::time::Duration::from_secs(3600));
         assert!(delivery.lease > delivery.timeout);
+    }
+
+    #[test]
+    fn oauth_commands_and_settings_parse_and_are_bounded() {
+        let cli = Cli::try_parse_from([
+            "scim-server",
+            "tenant",
+            "trust",
+            "add",
+            "acme",
+            "--issuer",
+            "https://sts.windows.net/t/",
+            "--audience",
+            "api://scim",
+            "--jwks-url",
+            "https://login.example.com/keys",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Tenant(TenantCommand::Trust(TrustCommand::Add {
+                jwks_file: None,
+                ..
+            })))
+        ));
+        let cli =
+            Cli::try_parse_from(["scim-server", "client", "create", "acme", "--name", "entra"])
+                .unwrap();
+        assert_eq!(
+            cli.command,
+            Some(Command::Client(ClientCommand::Create {
+                tenant: "acme".into(),
+                name: "entra".into()
+            }))
+        );
+        assert_eq!(cli.settings.access_token_minutes, 60);
+        for refused in [
+            &[
+                "scim-server",
+                "tenant",
+                "trust",
+                "add",
+                "acme",
+                "--issuer",
+                "i",
+                "--audience",
+                "a",
+            ][..],
+            &[
+                "scim-server",
+                "tenant",
+                "trust",
+                "add",
+                "acme",
+                "--issuer",
+                "i",
+                "--audience",
+                "a",
+                "--jwks-url",
+                "https://x/k",
+                "--jwks-file",
+                "k.json",
+            ][..],
+            &["scim-server", "--access-token-minutes", "4"][..],
+            &["scim-server", "--access-token-minutes", "1441"][..],
+        ] {
+            assert!(Cli::try_parse_from(refused).is_err(), "{refused:?}");
+        }
+        let mut s = Settings::with_defaults("d", "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(s.issuer(), "http://127.0.0.1:9000");
+        assert_eq!(s.token_endpoint(), "http://127.0.0.1:9000/oauth/token");
+        s.public_url = Some("https://scim.example.com/".into());
+        assert_eq!(s.issuer(), "https://scim.example.com");
+        assert_eq!(s.token_endpoint(), "https://scim.example.com/oauth/token");
+        s.oauth_issuer = Some("urn:example:scim".into());
+        assert_eq!(s.oauth().unwrap().issuer, "urn:example:scim");
+        s.access_token_minutes = 1441;
+        assert!(s.validate().is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod m0007_created_order;
 mod m0008_credential_expiry;
 mod m0009_value_lookup;
 mod m0010_live_order;
+mod m0011_oauth;
 mod m0012_webhooks_audit;
 
 /// All migrations of the adapter's schema.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_credential_expiry::Migration),
             Box::new(m0009_value_lookup::Migration),
             Box::new(m0010_live_order::Migration),
+            Box::new(m0011_oauth::Migration),
             Box::new(m0012_webhooks_audit::Migration),
         ]
     }

@@ -18,10 +18,10 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use crate::model::{
-    Credential, DeleteMode, DuplicatePolicy, Event, EventType, IdpProfile, Member, MemberChange,
-    NewAuditEntry, NewCredential, NewResource, NewTenant, NewWebhook, Position, Query, Replacement,
-    ResourceKind, SortOrder, SortValue, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt,
-    WebhookProgress,
+    Client, Credential, DeleteMode, DuplicatePolicy, Event, EventType, IdpProfile, JwksLocation,
+    JwtTrust, Member, MemberChange, NewAuditEntry, NewClient, NewCredential, NewResource,
+    NewTenant, NewWebhook, Position, Query, Replacement, ResourceKind, ServerKey, SortOrder,
+    SortValue, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookProgress,
 };
 use crate::ports::{
     AuditStore, IdGenerator, ResourceStore, StoreError, TenantStore, UuidV7Ids, WebhookStore,
@@ -43,6 +43,9 @@ where
     delete_is_conditional_and_frees_the_unique_key(store).await?;
     memberships_change_as_deltas_and_end_with_their_resources(store).await?;
     purge_removes_only_old_deleted_resources(store).await?;
+    clients_are_found_listed_and_revoked(store).await?;
+    trusted_issuers_belong_to_one_tenant(store).await?;
+    server_keys_are_stored_once(store).await?;
     events_are_written_with_their_changes_and_only_then(store).await?;
     tenants_and_credentials(store).await?;
     credentials_expire_and_are_revoked(store).await?;
@@ -1702,6 +1705,258 @@ async fn tenants_and_credentials<S: TenantStore>(store: &S) -> Result<(), String
     Ok(())
 }
 
+fn new_client(tenant: &TenantId, created: DateTime<Utc>) -> NewClient {
+    NewClient {
+        id: fresh(),
+        tenant_id: tenant.clone(),
+        name: "contract client".into(),
+        secret_hash: fresh_hash(),
+        created,
+    }
+}
+
+fn client_as_stored(new: &NewClient) -> Client {
+    Client {
+        id: new.id.clone(),
+        tenant_id: new.tenant_id.clone(),
+        name: new.name.clone(),
+        created: new.created,
+        revoked: None,
+    }
+}
+
+async fn clients_are_found_listed_and_revoked<S: TenantStore>(store: &S) -> Result<(), String> {
+    let (a, b) = (tenant(store).await?, tenant(store).await?);
+    check(
+        matches!(
+            store
+                .create_client(new_client(&TenantId(fresh()), now()))
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "create_client MUST return NotFound for an unknown tenant",
+    )?;
+    let base = now() - Duration::seconds(10);
+    let first = new_client(&a, base);
+    let second = new_client(&a, base + Duration::seconds(1));
+    let theirs = new_client(&b, base);
+    for c in [&second, &first, &theirs] {
+        let stored = store
+            .create_client(c.clone())
+            .await
+            .map_err(|e| format!("create_client failed: {e}"))?;
+        check(
+            stored == client_as_stored(c),
+            "create_client MUST return the client as stored",
+        )?;
+    }
+    let mut taken = new_client(&b, base);
+    taken.id = first.id.clone();
+    check(
+        matches!(
+            store.create_client(taken).await,
+            Err(StoreError::Conflict { attribute }) if attribute == "client_id"
+        ),
+        "create_client MUST return Conflict (client_id) for a taken id",
+    )?;
+    let found = store
+        .find_client(&first.id)
+        .await
+        .map_err(|e| format!("find_client failed: {e}"))?;
+    check(
+        found.as_ref().map(|f| (&f.client, f.secret_hash.as_str()))
+            == Some((&client_as_stored(&first), first.secret_hash.as_str())),
+        "find_client MUST find a client with its secret hash",
+    )?;
+    check(
+        matches!(store.find_client(&fresh()).await, Ok(None)),
+        "find_client MUST return None for an unknown id",
+    )?;
+    let listed = store
+        .list_clients(&a)
+        .await
+        .map_err(|e| format!("list_clients failed: {e}"))?;
+    check(
+        listed == [client_as_stored(&first), client_as_stored(&second)],
+        "list_clients MUST list the tenant's clients, oldest first, and no other tenant's",
+    )?;
+    check(
+        matches!(
+            store.revoke_client(&b, &first.id, now()).await,
+            Err(StoreError::NotFound)
+        ) && matches!(store.find_client(&first.id).await, Ok(Some(_))),
+        "revoke_client MUST return NotFound for another tenant's client and leave it",
+    )?;
+    let at = now();
+    let revoked = store
+        .revoke_client(&a, &first.id, at)
+        .await
+        .map_err(|e| format!("revoke_client failed: {e}"))?;
+    check(
+        revoked.revoked == Some(at),
+        "revoke_client MUST return the client with its revocation time",
+    )?;
+    check(
+        matches!(store.find_client(&first.id).await, Ok(None))
+            && matches!(store.find_client(&second.id).await, Ok(Some(_))),
+        "find_client MUST NOT return a revoked client, and only that one",
+    )?;
+    let again = store
+        .revoke_client(&a, &first.id, at + Duration::seconds(5))
+        .await
+        .map_err(|e| format!("revoking again failed: {e}"))?;
+    let listed = store
+        .list_clients(&a)
+        .await
+        .map_err(|e| format!("list_clients failed: {e}"))?;
+    check(
+        again.revoked == Some(at)
+            && listed.first().map(|c| c.revoked) == Some(Some(at))
+            && listed.len() == 2,
+        "revoking again MUST keep the first time, and list_clients MUST list revoked clients",
+    )?;
+    check(
+        matches!(
+            store.revoke_client(&a, &fresh(), now()).await,
+            Err(StoreError::NotFound)
+        ),
+        "revoke_client MUST return NotFound for an unknown client",
+    )?;
+    Ok(())
+}
+
+fn trust(tenant: &TenantId, issuer: &str, audience: &str, jwks: JwksLocation) -> JwtTrust {
+    JwtTrust {
+        id: fresh(),
+        tenant_id: tenant.clone(),
+        issuer: issuer.to_owned(),
+        audience: audience.to_owned(),
+        jwks,
+        created: now(),
+    }
+}
+
+async fn trusted_issuers_belong_to_one_tenant<S: TenantStore>(store: &S) -> Result<(), String> {
+    let (a, b) = (tenant(store).await?, tenant(store).await?);
+    let issuer = format!("https://idp.example.com/{}/", fresh());
+    let url = JwksLocation::Url(format!("{issuer}keys"));
+    let inline = JwksLocation::Inline(r#"{"keys":[]}"#.to_owned());
+    check(
+        matches!(
+            store
+                .add_jwt_trust(trust(&TenantId(fresh()), &issuer, "aud", url.clone()))
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "add_jwt_trust MUST return NotFound for an unknown tenant",
+    )?;
+    let ours = trust(&a, &issuer, "scim-a", url.clone());
+    let ours_too = trust(&a, &issuer, "scim-a2", inline.clone());
+    let theirs = trust(&b, &issuer, "scim-b", inline);
+    for t in [&ours, &ours_too, &theirs] {
+        let stored = store
+            .add_jwt_trust(t.clone())
+            .await
+            .map_err(|e| format!("add_jwt_trust failed: {e}"))?;
+        check(
+            stored == *t,
+            "add_jwt_trust MUST return the trust as stored",
+        )?;
+    }
+    check(
+        matches!(
+            store
+                .add_jwt_trust(trust(&b, &issuer, "scim-a", url.clone()))
+                .await,
+            Err(StoreError::Conflict { attribute }) if attribute == "issuer"
+        ) && matches!(
+            store
+                .add_jwt_trust(trust(&a, &issuer, "scim-a", url.clone()))
+                .await,
+            Err(StoreError::Conflict { .. })
+        ),
+        "add_jwt_trust MUST return Conflict (issuer) for a trusted issuer and audience, in any tenant",
+    )?;
+    let by_id = |mut list: Vec<JwtTrust>| {
+        list.sort_by(|x, y| x.id.cmp(&y.id));
+        list
+    };
+    let found = store
+        .find_jwt_trusts(&issuer)
+        .await
+        .map_err(|e| format!("find_jwt_trusts failed: {e}"))?;
+    check(
+        by_id(found) == by_id(vec![ours.clone(), ours_too.clone(), theirs.clone()]),
+        "find_jwt_trusts MUST find every tenant's trusts of the issuer",
+    )?;
+    check(
+        store
+            .find_jwt_trusts(&format!("{issuer}other"))
+            .await
+            .is_ok_and(|f| f.is_empty()),
+        "find_jwt_trusts MUST match the issuer exactly",
+    )?;
+    let listed = store
+        .list_jwt_trusts(&a)
+        .await
+        .map_err(|e| format!("list_jwt_trusts failed: {e}"))?;
+    check(
+        by_id(listed.clone()) == by_id(vec![ours.clone(), ours_too.clone()])
+            && listed.windows(2).all(|w| w[0].created <= w[1].created),
+        "list_jwt_trusts MUST list the tenant's trusts oldest first, and no other tenant's",
+    )?;
+    let removed = store
+        .remove_jwt_trusts(&a, &issuer)
+        .await
+        .map_err(|e| format!("remove_jwt_trusts failed: {e}"))?;
+    check(
+        by_id(removed) == by_id(vec![ours, ours_too]),
+        "remove_jwt_trusts MUST remove and return the tenant's trusts of the issuer",
+    )?;
+    check(
+        store
+            .find_jwt_trusts(&issuer)
+            .await
+            .is_ok_and(|f| f == [theirs.clone()])
+            && store.list_jwt_trusts(&a).await.is_ok_and(|l| l.is_empty()),
+        "remove_jwt_trusts MUST NOT touch another tenant's trusts",
+    )?;
+    check(
+        store
+            .remove_jwt_trusts(&a, &issuer)
+            .await
+            .is_ok_and(|r| r.is_empty()),
+        "remove_jwt_trusts MUST return an empty list when nothing matches",
+    )?;
+    store
+        .add_jwt_trust(trust(&a, &issuer, "scim-a", url))
+        .await
+        .map_err(|e| format!("a removed trust's issuer and audience MUST be free again: {e}"))?;
+    Ok(())
+}
+
+async fn server_keys_are_stored_once<S: TenantStore>(store: &S) -> Result<(), String> {
+    let name = format!("contract-{}", fresh());
+    let key = |secret: &str| ServerKey {
+        name: name.clone(),
+        secret: secret.to_owned(),
+        created: now(),
+    };
+    let first = store
+        .server_key(key("aa"))
+        .await
+        .map_err(|e| format!("server_key failed: {e}"))?;
+    let second = store
+        .server_key(key("bb"))
+        .await
+        .map_err(|e| format!("server_key failed: {e}"))?;
+    check(
+        first.secret == "aa" && second == first,
+        "server_key MUST store the first candidate and return it ever after",
+    )?;
+    Ok(())
+}
+
 /// A token hash no earlier run stored.
 fn fresh_hash() -> String {
     format!("{:0>64}", fresh().replace('-', ""))
@@ -2036,6 +2291,34 @@ async fn tenants_are_listed_found_and_deleted_without_a_trace<
         .add_credential(kept_credential.clone())
         .await
         .map_err(|e| format!("add_credential failed: {e}"))?;
+    // OAuth clients and trusted issuers, in both tenants.
+    let issuer = format!("https://idp.example.com/{}/", fresh());
+    let doomed_client = new_client(&doomed_id, now());
+    let kept_client = new_client(&kept, now());
+    let doomed_trust = trust(
+        &doomed_id,
+        &issuer,
+        "doomed",
+        JwksLocation::Url(format!("{issuer}keys")),
+    );
+    let kept_trust = trust(
+        &kept,
+        &issuer,
+        "kept",
+        JwksLocation::Url(format!("{issuer}keys")),
+    );
+    for c in [&doomed_client, &kept_client] {
+        store
+            .create_client(c.clone())
+            .await
+            .map_err(|e| format!("create_client failed: {e}"))?;
+    }
+    for t in [&doomed_trust, &kept_trust] {
+        store
+            .add_jwt_trust(t.clone())
+            .await
+            .map_err(|e| format!("add_jwt_trust failed: {e}"))?;
+    }
     let kept_events = store
         .events(&kept, 0, 100)
         .await
@@ -2072,6 +2355,29 @@ async fn tenants_are_listed_found_and_deleted_without_a_trace<
         found(store, &doomed_credential.token_hash).await?.is_none()
             && credentials_of(store, &doomed_id).await?.is_empty(),
         "a deleted tenant's credentials MUST be gone",
+    )?;
+    check(
+        matches!(store.find_client(&doomed_client.id).await, Ok(None))
+            && store
+                .list_clients(&doomed_id)
+                .await
+                .is_ok_and(|c| c.is_empty()),
+        "a deleted tenant's OAuth clients MUST be gone",
+    )?;
+    check(
+        store
+            .find_jwt_trusts(&issuer)
+            .await
+            .is_ok_and(|t| t == [kept_trust.clone()])
+            && store
+                .list_jwt_trusts(&doomed_id)
+                .await
+                .is_ok_and(|t| t.is_empty()),
+        "a deleted tenant's trusted issuers MUST be gone, and only its own",
+    )?;
+    check(
+        matches!(store.find_client(&kept_client.id).await, Ok(Some(_))),
+        "delete_tenant MUST leave other tenants' OAuth clients",
     )?;
     check(
         matches!(
@@ -2218,6 +2524,25 @@ async fn tenants_are_listed_found_and_deleted_without_a_trace<
         credentials_of(store, &doomed_id).await? == [as_stored(&doomed_credential)],
         "a re-created tenant MUST have only its new credential",
     )?;
+    check(
+        store
+            .list_clients(&again.id)
+            .await
+            .is_ok_and(|c| c.is_empty())
+            && store
+                .list_jwt_trusts(&again.id)
+                .await
+                .is_ok_and(|t| t.is_empty()),
+        "a re-created tenant MUST start without clients and trusts",
+    )?;
+    store
+        .create_client(doomed_client.clone())
+        .await
+        .map_err(|e| format!("a deleted tenant's client ids MUST be free again: {e}"))?;
+    store
+        .add_jwt_trust(doomed_trust.clone())
+        .await
+        .map_err(|e| format!("a deleted tenant's issuer and audience MUST be free again: {e}"))?;
     check(
         store
             .events(&again.id, 0, 100)
@@ -2866,14 +3191,4 @@ async fn configured_kinds_are_stored_like_the_built_in_ones<S: ResourceStore + T
         "existing MUST report a configured kind's resource under its own kind",
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[tokio::test]
-    async fn the_memory_store_honours_the_contract() {
-        super::run(&super::super::MemoryStore::default())
-            .await
-            .unwrap();
-    }
 }

@@ -11,10 +11,10 @@ use scim_schema::AttributeType;
 use serde_json::Value;
 
 use crate::model::{
-    AuditEntry, Credential, Event, GroupRef, Lease, Member, MemberChange, NewAuditEntry,
-    NewCredential, NewResource, NewTenant, NewWebhook, Page, Position, Query, Replacement,
-    ResourceKind, SortOrder, SortValue, StoredEvent, StoredResource, Tenant, TenantId,
-    TenantPolicies, Webhook, WebhookAttempt, WebhookProgress,
+    AuditEntry, Client, Credential, Event, GroupRef, JwtTrust, Lease, Member, MemberChange,
+    NewAuditEntry, NewClient, NewCredential, NewResource, NewTenant, NewWebhook, Page, Position,
+    Query, Replacement, ResourceKind, ServerKey, SortOrder, SortValue, StoredClient, StoredEvent,
+    StoredResource, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookProgress,
 };
 use crate::ports::{AuditStore, ResourceStore, StoreError, TenantStore, WebhookStore};
 
@@ -35,6 +35,11 @@ struct State {
     members: HashMap<String, Vec<Member>>,
     /// Every tenant's events, in the order written.
     events: Vec<(TenantId, StoredEvent)>,
+    /// OAuth clients, in the order created.
+    clients: Vec<StoredClient>,
+    /// Trusted issuers, in the order added.
+    trusts: Vec<JwtTrust>,
+    server_keys: HashMap<String, ServerKey>,
     /// The last event sequence handed out: sequences keep growing when a
     /// tenant's events are deleted.
     last_sequence: u64,
@@ -530,6 +535,8 @@ impl TenantStore for MemoryStore {
         state.tenants.retain(|t| t.id != *tenant);
         state.credentials.retain(|_, c| c.tenant_id != *tenant);
         state.policies.remove(tenant);
+        state.clients.retain(|c| c.client.tenant_id != *tenant);
+        state.trusts.retain(|t| t.tenant_id != *tenant);
         let gone: Vec<String> = state
             .resources
             .iter()
@@ -600,6 +607,129 @@ impl TenantStore for MemoryStore {
         let credential = credential_mut(&mut state, tenant, credential_id)?;
         credential.expires = expires;
         Ok(credential.clone())
+    }
+
+    async fn create_client(&self, new: NewClient) -> Result<Client, StoreError> {
+        let mut state = self.lock();
+        if !state.tenants.iter().any(|t| t.id == new.tenant_id) {
+            return Err(StoreError::NotFound);
+        }
+        if state.clients.iter().any(|c| c.client.id == new.id) {
+            return Err(StoreError::Conflict {
+                attribute: "client_id".to_owned(),
+            });
+        }
+        let client = Client {
+            id: new.id,
+            tenant_id: new.tenant_id,
+            name: new.name,
+            created: new.created,
+            revoked: None,
+        };
+        state.clients.push(StoredClient {
+            client: client.clone(),
+            secret_hash: new.secret_hash,
+        });
+        Ok(client)
+    }
+
+    async fn find_client(&self, client_id: &str) -> Result<Option<StoredClient>, StoreError> {
+        Ok(self
+            .lock()
+            .clients
+            .iter()
+            .find(|c| c.client.id == client_id && c.client.revoked.is_none())
+            .cloned())
+    }
+
+    async fn list_clients(&self, tenant: &TenantId) -> Result<Vec<Client>, StoreError> {
+        let mut list: Vec<Client> = self
+            .lock()
+            .clients
+            .iter()
+            .filter(|c| c.client.tenant_id == *tenant)
+            .map(|c| c.client.clone())
+            .collect();
+        list.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+        Ok(list)
+    }
+
+    async fn revoke_client(
+        &self,
+        tenant: &TenantId,
+        client_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Client, StoreError> {
+        let mut state = self.lock();
+        let stored = state
+            .clients
+            .iter_mut()
+            .find(|c| c.client.id == client_id && c.client.tenant_id == *tenant)
+            .ok_or(StoreError::NotFound)?;
+        stored.client.revoked.get_or_insert(at);
+        Ok(stored.client.clone())
+    }
+
+    async fn add_jwt_trust(&self, trust: JwtTrust) -> Result<JwtTrust, StoreError> {
+        let mut state = self.lock();
+        if !state.tenants.iter().any(|t| t.id == trust.tenant_id) {
+            return Err(StoreError::NotFound);
+        }
+        if state
+            .trusts
+            .iter()
+            .any(|t| t.issuer == trust.issuer && t.audience == trust.audience)
+        {
+            return Err(StoreError::Conflict {
+                attribute: "issuer".to_owned(),
+            });
+        }
+        state.trusts.push(trust.clone());
+        Ok(trust)
+    }
+
+    async fn find_jwt_trusts(&self, issuer: &str) -> Result<Vec<JwtTrust>, StoreError> {
+        Ok(self
+            .lock()
+            .trusts
+            .iter()
+            .filter(|t| t.issuer == issuer)
+            .cloned()
+            .collect())
+    }
+
+    async fn list_jwt_trusts(&self, tenant: &TenantId) -> Result<Vec<JwtTrust>, StoreError> {
+        let mut list: Vec<JwtTrust> = self
+            .lock()
+            .trusts
+            .iter()
+            .filter(|t| t.tenant_id == *tenant)
+            .cloned()
+            .collect();
+        list.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+        Ok(list)
+    }
+
+    async fn remove_jwt_trusts(
+        &self,
+        tenant: &TenantId,
+        issuer: &str,
+    ) -> Result<Vec<JwtTrust>, StoreError> {
+        let mut state = self.lock();
+        let (removed, kept) = std::mem::take(&mut state.trusts)
+            .into_iter()
+            .partition(|t| t.tenant_id == *tenant && t.issuer == issuer);
+        state.trusts = kept;
+        Ok(removed)
+    }
+
+    async fn server_key(&self, candidate: ServerKey) -> Result<ServerKey, StoreError> {
+        Ok(self
+            .lock()
+            .server_keys
+            .entry(candidate.name.clone())
+            .or_insert(candidate)
+            .clone())
     }
 }
 
