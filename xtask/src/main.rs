@@ -8,11 +8,21 @@
 //! - `cargo xtask bench`: a side-by-side benchmark of the server, a bare
 //!   HTTP ceiling and (with `--peers`) other SCIM servers (see
 //!   `BENCHMARKS.md`).
+//! - `cargo xtask fuzz`: bounded runs of the cargo-fuzz targets, or a
+//!   replay of their seed corpora (`--check`).
+//! - `cargo xtask deny`: the dependency policy of `deny.toml`.
+//! - `cargo xtask soak`: the server under a steady identity-provider load,
+//!   watched for errors, memory growth and slowing down (see
+//!   `docs/reliability.md`).
 
 mod bench;
 mod conformance;
+mod deny;
+mod fuzz;
 mod process;
+mod soak;
 mod tidy;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -24,6 +34,9 @@ fn main() -> ExitCode {
         Some("tidy") => run_tidy(),
         Some("conformance") => conformance::run(&workspace_root(), &args[1..]),
         Some("bench") => bench::run(&workspace_root(), &args[1..]),
+        Some("fuzz") => fuzz::run(&workspace_root(), &args[1..]),
+        Some("deny") => deny::run(&workspace_root(), &args[1..]),
+        Some("soak") => soak::run(&workspace_root(), &args[1..]),
         // Started by `bench` itself; not in the usage text.
         Some(bench::CEILING_SUBCOMMAND) => bench::serve_ceiling(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
@@ -50,7 +63,15 @@ tasks:
 
 /// The usage text of every task.
 fn usage() -> String {
-    format!("{USAGE}\n{}\n{}", conformance::USAGE, bench::USAGE)
+    [
+        USAGE,
+        conformance::USAGE,
+        bench::USAGE,
+        soak::USAGE,
+        fuzz::USAGE,
+        deny::USAGE,
+    ]
+    .join("\n")
 }
 
 fn ci() -> Result<(), String> {

@@ -5,7 +5,8 @@
 //! schema <- filter <- patch <- core <- {adapter-seaorm, http} <- server.
 //! The core and everything below it must not reach SeaORM, sqlx, axum or
 //! the `http` crate even transitively; adapters never depend on each other;
-//! only the server reads configuration.
+//! only the server reads configuration; every crate takes the workspace's
+//! lints, so that `unsafe_code = "forbid"` holds everywhere.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -96,8 +97,73 @@ pub(crate) fn check_workspace(root: &Path) -> Result<Vec<String>, String> {
     let metadata: Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cargo metadata printed invalid JSON: {e}"))?;
     let mut problems = check_dependencies(&metadata)?;
+    problems.extend(check_lints(&metadata));
     problems.extend(check_sources(root));
     Ok(problems)
+}
+
+/// Every workspace member's manifest says `[lints] workspace = true`: the
+/// workspace's lints (`unsafe_code = "forbid"` among them) reach a crate
+/// only that way.
+fn check_lints(metadata: &Value) -> Vec<String> {
+    let members: HashSet<&str> = metadata["workspace_members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut problems = Vec::new();
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        if !package["id"]
+            .as_str()
+            .is_some_and(|id| members.contains(id))
+        {
+            continue;
+        }
+        let name = package["name"].as_str().unwrap_or("?");
+        let Some(manifest) = package["manifest_path"].as_str() else {
+            problems.push(format!("{name}: cargo metadata names no manifest"));
+            continue;
+        };
+        match std::fs::read_to_string(manifest) {
+            Ok(text) if inherits_workspace_lints(&text) => {}
+            Ok(_) => problems.push(format!(
+                "{name}: its Cargo.toml must say `[lints] workspace = true` \
+                 (the workspace forbids unsafe code)"
+            )),
+            Err(e) => problems.push(format!("{manifest}: unreadable: {e}")),
+        }
+    }
+    problems
+}
+
+/// Whether a manifest takes the workspace's lints, in any of TOML's
+/// spellings: a `[lints]` table with `workspace = true`, or
+/// `lints.workspace = true` or `lints = { workspace = true }` at the top.
+fn inherits_workspace_lints(manifest: &str) -> bool {
+    let mut section: Option<String> = None;
+    for line in manifest.lines() {
+        let compact: String = line
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if compact.starts_with('[') {
+            section = Some(compact);
+            continue;
+        }
+        let inherits = match section.as_deref() {
+            Some("[lints]") => compact == "workspace=true",
+            None => compact == "lints.workspace=true" || compact == "lints={workspace=true}",
+            Some(_) => false,
+        };
+        if inherits {
+            return true;
+        }
+    }
+    false
 }
 
 /// The dependency graph of `cargo metadata`, by package name.
@@ -251,7 +317,7 @@ const BANNED: &[(&str, &str)] = &[
 fn check_sources(root: &Path) -> Vec<String> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
-    for dir in ["crates", "xtask", "tests"] {
+    for dir in ["crates", "xtask", "tests", "fuzz"] {
         collect_rs(&root.join(dir), &mut files);
     }
     for file in files {
@@ -367,6 +433,25 @@ mod tests {
     const EXTERNALS: &[&str] = &[
         "sea-orm", "sqlx", "axum", "http", "clap", "mockall", "wrapper",
     ];
+
+    #[test]
+    fn manifests_must_take_the_workspace_lints() {
+        assert!(inherits_workspace_lints(
+            "[package]\nname = \"a\"\n\n[lints]\nworkspace = true\n"
+        ));
+        assert!(inherits_workspace_lints(
+            "lints.workspace = true\n[package]\n"
+        ));
+        assert!(inherits_workspace_lints("lints = { workspace = true }\n"));
+        assert!(inherits_workspace_lints(
+            "[lints]\nworkspace=true # all of them\n"
+        ));
+        assert!(!inherits_workspace_lints("[package]\nname = \"a\"\n"));
+        assert!(!inherits_workspace_lints("[lints]\nworkspace = false\n"));
+        assert!(!inherits_workspace_lints(
+            "[package]\nworkspace = true\n[lints.rust]\nunsafe_code = \"allow\"\n"
+        ));
+    }
 
     #[test]
     fn the_layered_graph_passes() {

@@ -23,16 +23,17 @@
 //! All traffic goes to loopback addresses, and every loop is bounded in
 //! requests and in time. `BENCHMARKS.md` shows a run and explains the method.
 
-mod args;
+// The modules `cargo xtask soak` reuses are visible to the crate.
+pub(crate) mod args;
 mod ceiling;
-mod database;
-mod load;
+pub(crate) mod database;
+pub(crate) mod load;
 mod peers;
-mod procfs;
+pub(crate) mod procfs;
 mod report;
-mod stats;
-mod targets;
-mod workloads;
+pub(crate) mod stats;
+pub(crate) mod targets;
+pub(crate) mod workloads;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -80,7 +81,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
 
     // This project's server.
     if settings.targets.contains(&args::OURS) {
-        let binary = build_server(root, &target, settings.profile)?;
+        let binary = build_server(root, &target, settings.profile, "bench")?;
         let (store, store_words) = match &settings.database_url {
             None => (
                 Store::Sqlite(
@@ -358,8 +359,14 @@ fn describe(s: &Settings) -> String {
     )
 }
 
-/// Builds the server in `profile` and returns its path.
-fn build_server(root: &Path, target: &Path, profile: Profile) -> Result<PathBuf, String> {
+/// Builds the server in `profile` and returns its path; `task` names the
+/// task in the progress line.
+pub(crate) fn build_server(
+    root: &Path,
+    target: &Path,
+    profile: Profile,
+    task: &str,
+) -> Result<PathBuf, String> {
     let mut command = cargo();
     command
         .args(["build", "-p", "scim-server"])
@@ -368,7 +375,7 @@ fn build_server(root: &Path, target: &Path, profile: Profile) -> Result<PathBuf,
         command.arg("--release");
     }
     eprintln!(
-        "xtask: bench: cargo build {}-p scim-server",
+        "xtask: {task}: cargo build {}-p scim-server",
         if profile == Profile::Release {
             "--release "
         } else {
@@ -381,7 +388,7 @@ fn build_server(root: &Path, target: &Path, profile: Profile) -> Result<PathBuf,
 }
 
 /// The current time in UTC, as `date` prints it.
-fn now_utc() -> String {
+pub(crate) fn now_utc() -> String {
     Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
         .output()

@@ -86,7 +86,29 @@ pub(crate) fn memory(pid: u32) -> Result<Memory, String> {
     })
 }
 
-/// The value in KiB of a `Key:   1234 kB` line of a `/proc` status file.
+/// The file descriptors `pid` has open: the entries of `/proc/<pid>/fd`.
+pub(crate) fn open_fds(pid: u32) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/fd");
+    let entries = fs::read_dir(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    Ok(entries.count() as u64)
+}
+
+/// The threads of `pid` (`Threads:` of `/proc/<pid>/status`).
+pub(crate) fn threads(pid: u32) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/status");
+    let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    status_kib(&text, "Threads").ok_or_else(|| format!("{path} has no Threads"))
+}
+
+/// The machine's load average over the last minute (`/proc/loadavg`):
+/// runnable processes, the soak's own included.
+pub(crate) fn load_average() -> Option<f64> {
+    let text = fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// The value in KiB of a `Key:   1234 kB` line of a `/proc` status file
+/// (or the plain number of a line without a unit, such as `Threads:`).
 pub(crate) fn status_kib(status: &str, key: &str) -> Option<u64> {
     status.lines().find_map(|line| {
         let (name, value) = line.split_once(':')?;
@@ -166,6 +188,11 @@ mod tests {
         assert!(cpu_ticks(pid).is_ok());
         let memory = memory(pid).unwrap();
         assert!(memory.peak_kib >= memory.rss_kib && memory.rss_kib > 0);
+        // Standard input, output and error at least.
+        assert!(open_fds(pid).unwrap() >= 3);
+        assert!(threads(pid).unwrap() >= 1);
+        assert!(open_fds(u32::MAX).is_err());
+        assert!(load_average().is_some_and(|l| l >= 0.0));
     }
 
     #[test]
@@ -174,6 +201,7 @@ mod tests {
         assert_eq!(status_kib(status, "VmHWM"), Some(81_234));
         assert_eq!(status_kib(status, "VmRSS"), Some(61_000));
         assert_eq!(status_kib(status, "VmSwap"), None);
+        assert_eq!(status_kib("Threads:\t7\n", "Threads"), Some(7));
         assert_eq!(
             status_kib("MemTotal:       24683640 kB\n", "MemTotal"),
             Some(24_683_640)
