@@ -2,7 +2,6 @@
 //! over the SCIM URL and token, manage policies, tokens and extensions,
 //! offboard.
 
-use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use scim_tests::TestServer;
 use serde_json::{Value, json};
@@ -17,24 +16,7 @@ async fn call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new().request(method, url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request
-            .header(CONTENT_TYPE, "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-    };
-    (status, value)
+    scim_tests::send_json(method, url, token, "application/json", body).await
 }
 
 /// The origin of a SCIM base URL such as `http://127.0.0.1:1234/scim/v2`.

@@ -3,7 +3,6 @@
 //! tenant adds at run time (`tenant extension add`).
 
 use reqwest::StatusCode;
-use reqwest::header::CONTENT_TYPE;
 use scim_server::{ExtensionCommand, Settings, TenantCommand};
 use scim_tests::{TestServer, percent_encode};
 use serde_json::{Value, json};
@@ -21,24 +20,7 @@ async fn send(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new().request(method, url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request
-            .header(CONTENT_TYPE, SCIM_JSON)
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-    };
-    (status, body)
+    scim_tests::send_json(method, url, token, SCIM_JSON, body).await
 }
 
 /// Writes the operator's schema and resource type files into `dir`.

@@ -147,3 +147,33 @@ pub fn percent_encode(s: &str) -> String {
         })
         .collect()
 }
+
+/// Sends a request with the bearer `token` (if any) and a JSON `body` (if
+/// any) of media type `content_type`; returns the status and the answer
+/// as JSON (`Value::Null` when empty). Panics on a body that is not JSON.
+pub async fn send_json(
+    method: reqwest::Method,
+    url: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: Option<serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut request = reqwest::Client::new().request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status();
+    let text = response.text().await.expect("the body is readable");
+    let value = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    };
+    (status, value)
+}
