@@ -1028,6 +1028,7 @@ impl TenantStore for SeaOrmStore {
                 created_at: Set(micros(c.created)),
                 revoked_at: Set(None),
                 expires_at: Set(c.expires.map(micros)),
+                replaces: Set(c.replaces),
             })
             .exec_without_returning(&txn)
             .await
@@ -1214,6 +1215,7 @@ impl TenantStore for SeaOrmStore {
             created: new.created,
             expires: new.expires,
             revoked: None,
+            replaces: new.replaces.clone(),
         };
         let txn = self.db.begin().await.map_err(backend)?;
         let exists = tenant::Entity::find_by_id(new.tenant_id.as_str().to_owned())
@@ -1232,6 +1234,7 @@ impl TenantStore for SeaOrmStore {
             created_at: Set(micros(new.created)),
             revoked_at: Set(None),
             expires_at: Set(new.expires.map(micros)),
+            replaces: Set(new.replaces),
         })
         .exec_without_returning(&txn)
         .await
@@ -1294,6 +1297,55 @@ impl TenantStore for SeaOrmStore {
             false,
         )
         .await
+    }
+
+    async fn confirm_credential(
+        &self,
+        tenant: &TenantId,
+        credential_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Credential, StoreError> {
+        if !storable(tenant.as_str()) || !storable(credential_id) {
+            return Err(StoreError::NotFound);
+        }
+        let scope = Condition::all()
+            .add(credential::Column::Id.eq(credential_id))
+            .add(credential::Column::TenantId.eq(tenant.as_str()));
+        let txn = self.db.begin().await.map_err(backend)?;
+        let row = credential::Entity::find()
+            .filter(scope.clone())
+            .one(&txn)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        let Some(previous) = row.replaces.clone() else {
+            return to_credential(row);
+        };
+        // An earlier expiry stays: the grace only ever shortens.
+        let at = micros(at);
+        credential::Entity::update_many()
+            .col_expr(credential::Column::ExpiresAt, Expr::value(at))
+            .filter(credential::Column::Id.eq(previous))
+            .filter(credential::Column::TenantId.eq(tenant.as_str()))
+            .filter(
+                Condition::any()
+                    .add(credential::Column::ExpiresAt.is_null())
+                    .add(credential::Column::ExpiresAt.gt(at)),
+            )
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        credential::Entity::update_many()
+            .col_expr(credential::Column::Replaces, Expr::value(None::<String>))
+            .filter(scope)
+            .exec(&txn)
+            .await
+            .map_err(backend)?;
+        txn.commit().await.map_err(backend)?;
+        to_credential(credential::Model {
+            replaces: None,
+            ..row
+        })
     }
 
     async fn create_client(&self, new: NewClient) -> Result<Client, StoreError> {
@@ -1558,6 +1610,7 @@ fn to_credential(row: credential::Model) -> Result<Credential, StoreError> {
         id: row.id,
         tenant_id: TenantId(row.tenant_id),
         prefix: row.prefix,
+        replaces: row.replaces,
     })
 }
 

@@ -168,8 +168,21 @@ impl AuthService {
             .find_credential(&hash_token(token))
             .await?
             .ok_or_else(unauthorized)?;
-        if credential.status(self.clock.now()) != CredentialStatus::Active {
+        let now = self.clock.now();
+        if credential.status(now) != CredentialStatus::Active {
             return Err(unauthorized());
+        }
+        if credential.replaces.is_some() {
+            // The first use of a rotated token confirms the rotation: the
+            // token it replaces stops now rather than at the end of its
+            // grace. Should this write fail, the next use confirms.
+            if let Err(err) = self
+                .tenants
+                .confirm_credential(&credential.tenant_id, &credential.id, now)
+                .await
+            {
+                tracing::warn!(credential = %credential.id, error = %err, "cannot confirm a token rotation yet");
+            }
         }
         Ok(Principal {
             tenant_id: credential.tenant_id,
@@ -320,7 +333,7 @@ impl AuthService {
         let now = self.clock.now();
         check_future(expires, now)?;
         let tenant = self.tenant(name).await?;
-        self.add_token(&tenant, now, expires).await
+        self.add_token(&tenant, now, expires, None).await
     }
 
     /// Every credential of the tenant called `name`, revoked and expired
@@ -344,9 +357,11 @@ impl AuthService {
 
     /// Replaces the credential `credential_id` of the tenant called `name`
     /// by a new token, which expires at `expires` (never with `None`). The
-    /// old token keeps working for `grace` from now (or until its own
-    /// expiry, when that comes first), then stops, so that the customer
-    /// can switch their identity provider over without an outage.
+    /// old token keeps working until the new one is first used (which
+    /// confirms the rotation) or for `grace` from now, or until its own
+    /// expiry, whichever comes first: the customer can switch their
+    /// identity provider over without an outage, and the old token does
+    /// not outlive the switch.
     ///
     /// A negative `grace` and an `expires` that is not in the future are
     /// [`ErrorKind::InvalidValue`]; a credential that is revoked or
@@ -389,7 +404,9 @@ impl AuthService {
         }
         // The new token first: should the second step fail, both work,
         // which is safer than neither.
-        let new = self.add_token(&tenant, now, expires).await?;
+        let new = self
+            .add_token(&tenant, now, expires, Some(credential_id))
+            .await?;
         let previous_end = old.expires.map_or(grace_end, |end| end.min(grace_end));
         let previous = self
             .tenants
@@ -429,9 +446,13 @@ impl AuthService {
         tenant: &Tenant,
         now: DateTime<Utc>,
         expires: Option<DateTime<Utc>>,
+        replaces: Option<&str>,
     ) -> Result<NewToken, Error> {
         let secret = generate_token()?;
-        let credential = self.new_credential(&tenant.id, &secret, now, expires);
+        let credential = NewCredential {
+            replaces: replaces.map(str::to_owned),
+            ..self.new_credential(&tenant.id, &secret, now, expires)
+        };
         let credential = match self.tenants.add_credential(credential).await {
             Ok(c) => c,
             Err(StoreError::NotFound) => return Err(no_tenant(&tenant.name)),
@@ -461,6 +482,7 @@ impl AuthService {
             prefix: secret.chars().take(VISIBLE_PREFIX_LEN).collect(),
             created: now,
             expires,
+            replaces: None,
         }
     }
 }
@@ -474,6 +496,7 @@ fn stored(c: &NewCredential) -> Credential {
         created: c.created,
         expires: c.expires,
         revoked: None,
+        replaces: c.replaces.clone(),
     }
 }
 
@@ -843,7 +866,6 @@ mod tests {
             Some(clock.now() + Duration::hours(24))
         );
         assert!(auth.authenticate(&old).await.is_ok());
-        assert!(auth.authenticate(&new).await.is_ok());
         clock.advance(Duration::hours(23));
         assert!(auth.authenticate(&old).await.is_ok(), "within the grace");
         clock.advance(Duration::hours(1));
@@ -861,6 +883,39 @@ mod tests {
             ErrorKind::Conflict,
             "an expired credential is not rotated"
         );
+    }
+
+    #[tokio::test]
+    async fn the_first_use_of_a_rotated_token_ends_the_old_ones_grace() {
+        let (auth, clock) = with_clock();
+        let acme = auth.create_tenant("acme", None, None).await.unwrap();
+        let old = acme.token.token;
+        let rotation = auth
+            .rotate_token("acme", &acme.credential.id, Duration::hours(24), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            rotation.new.credential.replaces.as_deref(),
+            Some(acme.credential.id.as_str())
+        );
+        clock.advance(Duration::minutes(5));
+        assert!(auth.authenticate(&old).await.is_ok(), "not confirmed yet");
+        let principal = auth.authenticate(&rotation.new.token.token).await.unwrap();
+        assert_eq!(principal.credential_id, rotation.new.credential.id);
+        assert_eq!(
+            kind(auth.authenticate(&old).await),
+            ErrorKind::Unauthorized,
+            "the first use of the new token confirms the rotation"
+        );
+        let tokens = auth.tokens("acme").await.unwrap();
+        let previous = tokens.iter().find(|c| c.id == acme.credential.id).unwrap();
+        assert_eq!(previous.expires, Some(clock.now()));
+        let current = tokens
+            .iter()
+            .find(|c| c.id == rotation.new.credential.id)
+            .unwrap();
+        assert_eq!(current.replaces, None, "confirmed once");
+        assert!(auth.authenticate(&rotation.new.token.token).await.is_ok());
     }
 
     #[tokio::test]

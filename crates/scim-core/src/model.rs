@@ -61,6 +61,9 @@ pub struct Credential {
     pub expires: Option<DateTime<Utc>>,
     /// When the credential was revoked; `None` while it is not.
     pub revoked: Option<DateTime<Utc>>,
+    /// The credential this one replaces in a rotation not yet confirmed:
+    /// the first use of this one ends that one's grace period.
+    pub replaces: Option<String>,
 }
 
 /// Whether a [`Credential`] authenticates at a given instant.
@@ -114,6 +117,8 @@ pub struct NewCredential {
     pub created: DateTime<Utc>,
     /// When the credential stops authenticating; `None` for never.
     pub expires: Option<DateTime<Utc>>,
+    /// The credential it replaces, when issued by a rotation.
+    pub replaces: Option<String>,
 }
 
 /// An OAuth 2.0 client of a tenant (RFC 6749 §2): it trades its secret for
@@ -846,6 +851,7 @@ mod tests {
             created: at,
             expires: None,
             revoked: None,
+            replaces: None,
         };
         assert_eq!(credential.status(at), CredentialStatus::Active);
         credential.expires = Some(at + chrono::Duration::seconds(1));

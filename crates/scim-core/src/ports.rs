@@ -352,6 +352,21 @@ pub trait TenantStore: Send + Sync {
         expires: Option<DateTime<Utc>>,
     ) -> Result<Credential, StoreError>;
 
+    /// Confirms the rotation the tenant's credential `credential_id` came
+    /// from, atomically: the credential it `replaces` stops authenticating
+    /// at `at` (an earlier expiry stays), and the link is cleared. Returns
+    /// the credential as now stored. Nothing changes for a credential that
+    /// replaces none, or whose predecessor is gone.
+    ///
+    /// MUST return [`StoreError::NotFound`] for an unknown credential and
+    /// for a credential of another tenant (which stays untouched).
+    async fn confirm_credential(
+        &self,
+        tenant: &TenantId,
+        credential_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Credential, StoreError>;
+
     /// Stores an OAuth client of an existing tenant (`client.tenant_id`),
     /// not revoked.
     ///

@@ -441,7 +441,7 @@ pub async fn token(
                         .map_or_else(|| "never".to_owned(), time);
                     let _ = writeln!(
                         out,
-                        "\nThe old token ({}...) keeps working until {until}, then stops.",
+                        "\nThe old token ({}...) keeps working until the new one is first used, or until {until}, then stops.",
                         rotation.previous.prefix
                     );
                     out
@@ -922,6 +922,7 @@ pub(crate) fn credential_json(credential: &Credential, now: DateTime<Utc>) -> Va
         "expires": credential.expires.map(time),
         "revoked": credential.revoked.map(time),
         "status": credential.status(now).as_str(),
+        "replaces": credential.replaces,
     })
 }
 

@@ -15,6 +15,9 @@ pub(crate) struct Model {
     pub(crate) revoked_at: Option<i64>,
     /// The instant the credential stops authenticating; NULL for never.
     pub(crate) expires_at: Option<i64>,
+    /// The credential a rotated token replaces, until the rotation is
+    /// confirmed by the token's first use.
+    pub(crate) replaces: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

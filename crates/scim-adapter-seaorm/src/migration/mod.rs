@@ -15,6 +15,7 @@ mod m0009_value_lookup;
 mod m0010_live_order;
 mod m0011_oauth;
 mod m0012_webhooks_audit;
+mod m0013_credential_rotation;
 
 /// All migrations of the adapter's schema.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_live_order::Migration),
             Box::new(m0011_oauth::Migration),
             Box::new(m0012_webhooks_audit::Migration),
+            Box::new(m0013_credential_rotation::Migration),
         ]
     }
 }

@@ -49,6 +49,7 @@ where
     events_are_written_with_their_changes_and_only_then(store).await?;
     tenants_and_credentials(store).await?;
     credentials_expire_and_are_revoked(store).await?;
+    rotations_are_confirmed_once(store).await?;
     webhooks_are_stored_listed_and_deleted_per_tenant(store).await?;
     webhook_leases_are_exclusive_and_expire(store).await?;
     the_audit_log_appends_pages_and_purges_per_tenant(store).await?;
@@ -1597,6 +1598,7 @@ async fn tenants_and_credentials<S: TenantStore>(store: &S) -> Result<(), String
         prefix: "scim_abc".into(),
         created: now(),
         expires: None,
+        replaces: None,
     };
     let created = store
         .create_tenant(
@@ -1974,6 +1976,7 @@ fn new_credential(
         prefix: "scim_0123456".into(),
         created,
         expires,
+        replaces: None,
     }
 }
 
@@ -1986,6 +1989,7 @@ fn as_stored(new: &NewCredential) -> Credential {
         created: new.created,
         expires: new.expires,
         revoked: None,
+        replaces: new.replaces.clone(),
     }
 }
 
@@ -2004,6 +2008,105 @@ async fn credentials_of<S: TenantStore>(
         .list_credentials(t)
         .await
         .map_err(|e| format!("list_credentials failed: {e}"))
+}
+
+async fn rotations_are_confirmed_once<S: TenantStore>(store: &S) -> Result<(), String> {
+    let t = tenant(store).await?;
+    let other = tenant(store).await?;
+    let base = now() - Duration::seconds(10);
+    let grace_end = base + Duration::days(1);
+    let old = new_credential(&t, base, Some(grace_end));
+    let never = new_credential(&t, base, None);
+    let early = new_credential(&t, base, Some(base + Duration::seconds(1)));
+    for c in [&old, &never, &early] {
+        store
+            .add_credential(c.clone())
+            .await
+            .map_err(|e| format!("add_credential failed: {e}"))?;
+    }
+    let rotated = NewCredential {
+        replaces: Some(old.id.clone()),
+        ..new_credential(&t, base + Duration::seconds(1), None)
+    };
+    check(
+        store.add_credential(rotated.clone()).await.ok() == Some(as_stored(&rotated)),
+        "add_credential MUST store the credential a rotated one replaces",
+    )?;
+    check(
+        found(store, &rotated.token_hash).await? == Some(as_stored(&rotated)),
+        "find_credential MUST return the credential a rotated one replaces",
+    )?;
+    check(
+        matches!(
+            store.confirm_credential(&other, &rotated.id, now()).await,
+            Err(StoreError::NotFound)
+        ),
+        "confirm_credential on another tenant's credential MUST return NotFound",
+    )?;
+    check(
+        matches!(
+            store.confirm_credential(&t, &fresh(), now()).await,
+            Err(StoreError::NotFound)
+        ),
+        "confirm_credential on an unknown credential MUST return NotFound",
+    )?;
+    check(
+        found(store, &old.token_hash).await? == Some(as_stored(&old))
+            && found(store, &rotated.token_hash).await? == Some(as_stored(&rotated)),
+        "a refused confirm_credential MUST change nothing",
+    )?;
+    let at = now();
+    let confirmed = store
+        .confirm_credential(&t, &rotated.id, at)
+        .await
+        .map_err(|e| format!("confirm_credential failed: {e}"))?;
+    check(
+        confirmed.replaces.is_none() && confirmed.id == rotated.id,
+        "confirm_credential MUST return the credential without its link",
+    )?;
+    check(
+        found(store, &old.token_hash).await?.and_then(|c| c.expires) == Some(at),
+        "confirm_credential MUST end the replaced credential's grace at `at`",
+    )?;
+    check(
+        found(store, &rotated.token_hash)
+            .await?
+            .is_some_and(|c| c.replaces.is_none() && c.expires.is_none()),
+        "confirm_credential MUST clear the link and nothing else",
+    )?;
+    let again = store
+        .confirm_credential(&t, &rotated.id, at + Duration::seconds(5))
+        .await
+        .map_err(|e| format!("confirm_credential failed: {e}"))?;
+    check(
+        again == confirmed
+            && found(store, &old.token_hash).await?.and_then(|c| c.expires) == Some(at),
+        "confirming a confirmed credential MUST change nothing",
+    )?;
+
+    // An earlier expiry stays; a token that never expired gets one.
+    for (previous, expected) in [(&early, early.expires), (&never, Some(at))] {
+        let next = NewCredential {
+            replaces: Some(previous.id.clone()),
+            ..new_credential(&t, base + Duration::seconds(2), None)
+        };
+        store
+            .add_credential(next.clone())
+            .await
+            .map_err(|e| format!("add_credential failed: {e}"))?;
+        store
+            .confirm_credential(&t, &next.id, at)
+            .await
+            .map_err(|e| format!("confirm_credential failed: {e}"))?;
+        check(
+            found(store, &previous.token_hash)
+                .await?
+                .and_then(|c| c.expires)
+                == expected,
+            "confirm_credential MUST keep an earlier expiry and set a missing one",
+        )?;
+    }
+    Ok(())
 }
 
 async fn credentials_expire_and_are_revoked<S: TenantStore>(store: &S) -> Result<(), String> {

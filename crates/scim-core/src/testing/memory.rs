@@ -609,6 +609,24 @@ impl TenantStore for MemoryStore {
         Ok(credential.clone())
     }
 
+    async fn confirm_credential(
+        &self,
+        tenant: &TenantId,
+        credential_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Credential, StoreError> {
+        let mut state = self.lock();
+        let replaced = credential_mut(&mut state, tenant, credential_id)?
+            .replaces
+            .take();
+        if let Some(previous) = replaced
+            && let Ok(previous) = credential_mut(&mut state, tenant, &previous)
+        {
+            previous.expires = Some(previous.expires.map_or(at, |end| end.min(at)));
+        }
+        credential_mut(&mut state, tenant, credential_id).cloned()
+    }
+
     async fn create_client(&self, new: NewClient) -> Result<Client, StoreError> {
         let mut state = self.lock();
         if !state.tenants.iter().any(|t| t.id == new.tenant_id) {
@@ -944,6 +962,7 @@ fn stored_credential(c: NewCredential) -> Credential {
         created: c.created,
         expires: c.expires,
         revoked: None,
+        replaces: c.replaces,
     }
 }
 
