@@ -89,6 +89,22 @@ impl SeaOrmStore {
         Ok(SeaOrmStore { db })
     }
 
+    /// Starts a transaction that writes. On SQLite it takes the write lock
+    /// at `BEGIN` (`BEGIN IMMEDIATE`): a transaction that reads and then
+    /// writes would otherwise fail at once, without waiting out the busy
+    /// timeout, whenever another connection or process (an administration
+    /// command beside the server, say) wrote since its read. PostgreSQL and
+    /// MySQL ignore the mode.
+    pub(crate) async fn write(&self) -> Result<sea_orm::DatabaseTransaction, StoreError> {
+        self.db
+            .begin_with_options(sea_orm::TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .map_err(backend)
+    }
+
     /// Applies every pending migration. Idempotent.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.db, None).await.map_err(backend)
@@ -112,7 +128,7 @@ impl SeaOrmStore {
         if self.db.get_database_backend() != sea_orm::DbBackend::Sqlite {
             return Ok(());
         }
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         // The resources table decides the plan of every list, and sampled
         // statistics misjudge it when one tenant holds every row (a filter
         // would scan the default order instead of using its index). Keep
@@ -536,7 +552,7 @@ impl ResourceStore for SeaOrmStore {
             updated_at: Set(at),
             deleted_at: Set(None),
         };
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         resource::Entity::insert(row)
             .exec_without_returning(&txn)
             .await
@@ -651,7 +667,7 @@ impl ResourceStore for SeaOrmStore {
         let condition = live_version(tenant, kind, id, Some(expected_version))?;
         let data = serde_json::to_string(&replacement.attributes)
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         // One conditional write: the version check and the change cannot be
         // separated by a concurrent writer.
         let result = resource::Entity::update_many()
@@ -722,7 +738,7 @@ impl ResourceStore for SeaOrmStore {
         let kind = ResourceKind::Group;
         let condition = live_version(tenant, kind, group_id, expected_version)?;
         let at = micros(modified);
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         // The version bump comes first: it locks the group row, so that
         // concurrent membership changes of one group apply one after another.
         let result = resource::Entity::update_many()
@@ -938,7 +954,7 @@ impl ResourceStore for SeaOrmStore {
         events: Vec<Event>,
     ) -> Result<(), StoreError> {
         let condition = live_version(tenant, kind, id, expected_version)?;
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         // One conditional write: the version check and the delete cannot be
         // separated by a concurrent change.
         let result = resource::Entity::update_many()
@@ -1009,7 +1025,7 @@ impl TenantStore for SeaOrmStore {
         new: NewTenant,
         credential: Option<NewCredential>,
     ) -> Result<Tenant, StoreError> {
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         tenant::Entity::insert(tenant::ActiveModel {
             id: Set(new.id.as_str().to_owned()),
             name: Set(new.name.clone()),
@@ -1126,7 +1142,7 @@ impl TenantStore for SeaOrmStore {
             return Err(StoreError::NotFound);
         }
         let id = tenant.as_str();
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         // Lock the tenant row first (PostgreSQL, MySQL; SQLite has one
         // writer anyway): a concurrent write for the tenant then waits and
         // fails on the foreign key, instead of leaving a row behind.
@@ -1217,7 +1233,7 @@ impl TenantStore for SeaOrmStore {
             revoked: None,
             replaces: new.replaces.clone(),
         };
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         let exists = tenant::Entity::find_by_id(new.tenant_id.as_str().to_owned())
             .one(&txn)
             .await
@@ -1311,7 +1327,7 @@ impl TenantStore for SeaOrmStore {
         let scope = Condition::all()
             .add(credential::Column::Id.eq(credential_id))
             .add(credential::Column::TenantId.eq(tenant.as_str()));
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         let row = credential::Entity::find()
             .filter(scope.clone())
             .one(&txn)
@@ -1423,7 +1439,7 @@ impl TenantStore for SeaOrmStore {
         let scope = Condition::all()
             .add(client::Column::Id.eq(client_id))
             .add(client::Column::TenantId.eq(tenant.as_str()));
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         // Only a client not revoked yet gets a time: the first one stays.
         client::Entity::update_many()
             .col_expr(client::Column::RevokedAt, Expr::value(micros(at)))
@@ -1575,7 +1591,7 @@ impl SeaOrmStore {
         let scope = Condition::all()
             .add(credential::Column::Id.eq(id))
             .add(credential::Column::TenantId.eq(tenant.as_str()));
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         let mut update = credential::Entity::update_many()
             .col_expr(column, Expr::value(value))
             .filter(scope.clone());

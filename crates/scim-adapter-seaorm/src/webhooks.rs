@@ -15,7 +15,7 @@ use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Expr, Func, Query as Sql};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 
 use crate::entity::{audit, event, webhook, webhook_attempt};
@@ -128,7 +128,7 @@ impl WebhookStore for SeaOrmStore {
         // Write first: an SQLite transaction that reads before it writes
         // fails at once (SQLITE_BUSY_SNAPSHOT) when another connection
         // wrote in between, whatever the busy timeout.
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         let id = new.id.clone();
         let tenant_id = new.tenant_id.as_str().to_owned();
         webhook::Entity::insert(webhook::ActiveModel::from(webhook::Model {
@@ -206,7 +206,7 @@ impl WebhookStore for SeaOrmStore {
         }
         // Writes only (see create_webhook): the attempts, scoped to the
         // tenant, then the webhook, whose count says whether it existed.
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         webhook_attempt::Entity::delete_many()
             .filter(webhook_attempt::Column::WebhookId.eq(id))
             .filter(webhook_attempt::Column::TenantId.eq(tenant.as_str()))
@@ -277,7 +277,7 @@ impl WebhookStore for SeaOrmStore {
         owner: &str,
         progress: WebhookProgress,
     ) -> Result<bool, StoreError> {
-        let txn = self.db.begin().await.map_err(backend)?;
+        let txn = self.write().await?;
         let advanced = webhook::Entity::update_many()
             .col_expr(
                 webhook::Column::DeliveredThrough,
