@@ -192,18 +192,8 @@ async fn custom_user_extensions_load_from_schema_files() {
 /// Runs an administration command (`tenant ...`, `token ...`) against the
 /// data folder; returns the exit code, standard output and standard error.
 fn admin(data_dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let output = Command::new(BIN)
-        .env_clear()
-        .env("SCIM_DATA_DIR", data_dir)
-        .env("RUST_LOG", "warn")
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let data = data_dir.to_string_lossy();
+    common::command(&[("SCIM_DATA_DIR", &data)], args)
 }
 
 /// An administration command that must succeed; returns its output.
@@ -305,7 +295,7 @@ async fn operators_onboard_rotate_revoke_and_remove_tenants_from_the_command_lin
     let shown = admin_ok(&data, &["tenant", "show", "acme"]);
     assert!(shown.contains("tokens:      1 (1 active)"), "{shown}");
 
-    // Rotation: both tokens work during the grace period.
+    // Rotation: the old token works until the new one is first used.
     let rotated: Value = serde_json::from_str(&admin_ok(
         &data,
         &[
@@ -325,10 +315,27 @@ async fn operators_onboard_rotate_revoke_and_remove_tenants_from_the_command_lin
     assert!(rotated["previous"]["expires"].is_string(), "{rotated}");
     assert_eq!(status_of(&http, &user_url, &acme_token).await, 200);
     assert_eq!(status_of(&http, &user_url, &new_token).await, 200);
+    assert_eq!(
+        status_of(&http, &user_url, &acme_token).await,
+        401,
+        "the new token's first use confirmed the rotation"
+    );
 
     // Revocation takes effect at once on the running server.
-    admin_ok(&data, &["token", "revoke", "acme", &old_id]);
-    assert_eq!(status_of(&http, &user_url, &acme_token).await, 401);
+    let spare: Value =
+        serde_json::from_str(&admin_ok(&data, &["token", "issue", "acme", "--json"])).unwrap();
+    let spare_token = spare["token"].as_str().unwrap();
+    assert_eq!(status_of(&http, &user_url, spare_token).await, 200);
+    admin_ok(
+        &data,
+        &[
+            "token",
+            "revoke",
+            "acme",
+            spare["credential"]["id"].as_str().unwrap(),
+        ],
+    );
+    assert_eq!(status_of(&http, &user_url, spare_token).await, 401);
     assert_eq!(status_of(&http, &user_url, &new_token).await, 200);
     let listing = admin_ok(&data, &["token", "list", "acme"]);
     assert!(listing.contains("revoked"), "{listing}");

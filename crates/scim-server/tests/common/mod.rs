@@ -84,3 +84,30 @@ pub(crate) fn signal(running: &mut Running, signal: &str) -> std::process::ExitS
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Runs an administration command of the binary with `env` on top of an
+/// empty environment; its exit code, standard output and standard error.
+pub(crate) fn command(env: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
+    let mut command = Command::new(BIN);
+    command.env_clear().env("RUST_LOG", "warn").args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().expect("the binary runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// An administration command run with `--json` that must succeed; its
+/// output.
+pub(crate) fn command_json(env: &[(&str, &str)], args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let (code, stdout, stderr) = command(env, &all);
+    assert_eq!(code, Some(0), "{args:?} failed: {stderr}");
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {stdout}"))
+}
