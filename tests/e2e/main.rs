@@ -10,6 +10,7 @@ mod idp_entra;
 mod idp_okta;
 mod idp_others;
 mod idp_support;
+mod isolation;
 mod oauth;
 mod ops;
 mod outage;

@@ -4,8 +4,11 @@
 //! as `StoreError::Unsupported`, never evaluated in memory. Today the
 //! attributes with their own indexed columns are translated (`id`,
 //! `userName`, `externalId`, `displayName`, `meta.created`,
-//! `meta.lastModified`) and a group's `members[value eq "id"]` (through the
-//! membership table), combined with `and`, `or` and `not`.
+//! `meta.lastModified`), values of other attributes through the value
+//! index, and memberships through their own table (a group's
+//! `members[value eq "id"]` or `members.value eq "id"`, a user's
+//! `groups[value eq "id"]` or `groups.value eq "id"`), combined with `and`,
+//! `or` and `not`.
 
 use chrono::DateTime;
 use scim_core::ports::StoreError;
@@ -181,6 +184,14 @@ pub(crate) fn condition(
                 Condition::all().add(present(Some(scope), &key, def))
             }
         },
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::String(id),
+        } if membership(path, kind, schemas, true).is_some() => {
+            let side = membership(path, kind, schemas, true).ok_or_else(|| unsupported(filter))?;
+            in_membership(scope, side, vec![id.clone()])
+        }
         Filter::Compare { path, op, value } if target(path, kind, schemas).is_none() => {
             let (key, def) = index_key(path, schemas).ok_or_else(|| unsupported(filter))?;
             let (key, def) = comparable(key, def).ok_or_else(|| unsupported(filter))?;
@@ -202,12 +213,7 @@ pub(crate) fn condition(
             attr,
             filter: inner,
         } => {
-            let is_members = kind == ResourceKind::Group
-                && attr.sub_attr.is_none()
-                && schemas
-                    .resolve_path(attr)
-                    .is_ok_and(|r| r.extension.is_none() && r.attribute.name == "members");
-            if !is_members {
+            let Some(side) = membership(attr, kind, schemas, false) else {
                 let (key, def) = index_key(attr, schemas).ok_or_else(|| unsupported(filter))?;
                 if def.ty != AttributeType::Complex || attr.sub_attr.is_some() {
                     return Err(unsupported(filter));
@@ -229,29 +235,71 @@ pub(crate) fn condition(
                     ELEMENT,
                     Condition::all().add(driver).add(inner),
                 )));
-            }
+            };
             let mut ids = Vec::new();
             if !member_ids(inner, &mut ids) {
                 return Err(unsupported(filter));
             }
-            ids.retain(|id| crate::store::storable(id));
-            if ids.is_empty() {
-                return Ok(Condition::all().add(Expr::val(1).eq(0)));
-            }
-            // `members[value eq "id"]`: how Entra ID checks one membership
-            // without reading a group's members. Answered by the
-            // (tenant, member) index.
-            let subquery = Sql::select()
-                .column((member::Entity, member::Column::GroupId))
-                .from(member::Entity)
-                .and_where(
-                    Expr::col((member::Entity, member::Column::TenantId)).eq(scope.tenant.as_str()),
-                )
-                .and_where(Expr::col((member::Entity, member::Column::MemberId)).is_in(ids))
-                .to_owned();
-            Condition::all().add(Expr::col((resource::Entity, Column::Id)).in_subquery(subquery))
+            in_membership(scope, side, ids)
         }
     })
+}
+
+/// Which side of the membership table a filter on `members` (of a group)
+/// or `groups` (of a user) reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// A group's `members`: the filter names members; groups are selected.
+    Members,
+    /// A user's `groups`: the filter names groups; members are selected.
+    Groups,
+}
+
+/// The membership side `path` names: `members` of a group or `groups` of
+/// a user, and with `value_allowed` also their `.value` (RFC 7644
+/// §3.4.2.2: `members eq "id"` compares the `value` sub-attribute).
+fn membership(
+    path: &AttrPath,
+    kind: ResourceKind,
+    schemas: &Schemas,
+    value_allowed: bool,
+) -> Option<Side> {
+    let resolved = schemas.resolve_path(path).ok()?;
+    if resolved.extension.is_some() {
+        return None;
+    }
+    match resolved.sub_attribute {
+        None => {}
+        Some(sub) if value_allowed && sub.name == "value" => {}
+        Some(_) => return None,
+    }
+    match (kind, resolved.attribute.name.as_str()) {
+        (ResourceKind::Group, "members") => Some(Side::Members),
+        (ResourceKind::User, "groups") => Some(Side::Groups),
+        _ => None,
+    }
+}
+
+/// `id IN (SELECT ... FROM scim_members ...)`: the groups having one of
+/// `ids` as a member (how Entra ID and Okta check one membership without
+/// reading a group's members, on the (tenant, member) index), or the
+/// members of one of the groups `ids` (on the (group, member) index).
+fn in_membership(scope: Scope<'_>, side: Side, mut ids: Vec<String>) -> Condition {
+    ids.retain(|id| crate::store::storable(id));
+    if ids.is_empty() {
+        return Condition::all().add(Expr::val(1).eq(0));
+    }
+    let (selected, named) = match side {
+        Side::Members => (member::Column::GroupId, member::Column::MemberId),
+        Side::Groups => (member::Column::MemberId, member::Column::GroupId),
+    };
+    let subquery = Sql::select()
+        .column((member::Entity, selected))
+        .from(member::Entity)
+        .and_where(Expr::col((member::Entity, member::Column::TenantId)).eq(scope.tenant.as_str()))
+        .and_where(Expr::col((member::Entity, named)).is_in(ids))
+        .to_owned();
+    Condition::all().add(Expr::col((resource::Entity, Column::Id)).in_subquery(subquery))
 }
 
 /// The alias of the element a value filter is evaluated on.
@@ -653,12 +701,23 @@ mod tests {
         };
         let ok = scim_filter::parse(r#"userName eq "A" and not (externalId pr) or meta.lastModified gt "2024-01-01T00:00:00Z" or title eq "x" or emails[type eq "work"] or externalId co "x""#).unwrap();
         assert!(condition(&ok, scope, &schemas).is_ok());
+        for membership in [
+            r#"groups.value eq "g""#,
+            r#"groups eq "g""#,
+            r#"groups[value eq "g" or value eq "h"]"#,
+        ] {
+            let f = scim_filter::parse(membership).unwrap();
+            assert!(condition(&f, scope, &schemas).is_ok(), "{membership}");
+        }
         for text in [
             r#"title gt "x""#,
             r#"externalId gt "x""#,
             r#"members[value eq "x"]"#,
             r#"meta.resourceType eq "User""#,
-            r#"groups.value eq "g""#,
+            r#"groups.value gt "g""#,
+            r#"groups.display eq "Sales""#,
+            r#"groups pr"#,
+            r#"groups[display eq "Sales"]"#,
         ] {
             let f = scim_filter::parse(text).unwrap();
             assert!(

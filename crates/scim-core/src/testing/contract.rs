@@ -1398,6 +1398,55 @@ async fn memberships_change_as_deltas_and_end_with_their_resources<
         found.total_results == 1 && found.resources[0].id == outer.id,
         "members[value eq \"id\"] MUST find the groups with that member",
     )?;
+    // The same membership named other ways, and from the member's side.
+    for (kind, expression, expected) in [
+        (
+            ResourceKind::Group,
+            format!(r#"members.value eq "{}""#, g.id),
+            &outer.id,
+        ),
+        (
+            ResourceKind::Group,
+            format!(r#"members eq "{}""#, g.id),
+            &outer.id,
+        ),
+        (
+            ResourceKind::User,
+            format!(r#"groups.value eq "{}""#, g.id),
+            &u2,
+        ),
+        (
+            ResourceKind::User,
+            format!(r#"groups[value eq "{}"]"#, g.id),
+            &u2,
+        ),
+        (ResourceKind::User, format!(r#"groups eq "{}""#, g.id), &u2),
+    ] {
+        let mut by_membership = Query {
+            filter: Some(scim_filter::parse(&expression).map_err(|e| e.to_string())?),
+            ..query(None, None, SortOrder::Ascending)?
+        };
+        by_membership.schemas = Arc::new(match kind {
+            ResourceKind::User => scim_filter::Schemas::user(),
+            _ => scim_filter::Schemas::group(),
+        });
+        let found = store
+            .query(&t, kind, &by_membership)
+            .await
+            .map_err(|e| format!("{expression} query failed: {e}"))?;
+        check(
+            found.total_results == 1 && &found.resources[0].id == expected,
+            "a filter on members or groups MUST select by membership, named any way",
+        )?;
+        let elsewhere = store
+            .query(&other, kind, &by_membership)
+            .await
+            .map_err(|e| format!("{expression} query failed: {e}"))?;
+        check(
+            elsewhere.total_results == 0,
+            "a filter on memberships MUST NOT see another tenant's",
+        )?;
+    }
     // The batch forms answer what the single forms answer.
     let both_groups = [g.id.clone(), outer.id.clone(), "no-such-group".to_owned()];
     let mut single = Vec::new();

@@ -199,6 +199,17 @@ impl ResourceStore for MemoryStore {
                             .collect();
                         representation.insert("members".to_owned(), Value::Array(list));
                     }
+                    if kind == ResourceKind::User {
+                        let groups: Vec<Value> = state
+                            .members
+                            .iter()
+                            .filter(|(_, members)| members.iter().any(|m| m.id == row.resource.id))
+                            .map(|(group, _)| serde_json::json!({"value": group}))
+                            .collect();
+                        if !groups.is_empty() {
+                            representation.insert("groups".to_owned(), Value::Array(groups));
+                        }
+                    }
                     (row.resource.clone(), Value::Object(representation))
                 })
                 .collect()
