@@ -18,9 +18,9 @@ mod outbox;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, Uri, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -114,7 +114,7 @@ pub(crate) fn router(api: AdminApi) -> Router {
 }
 
 /// Unknown routes of the admin API (and of its own listener).
-pub(crate) async fn not_found(uri: Uri) -> ApiError {
+pub(crate) async fn not_found(OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         None,
@@ -123,7 +123,7 @@ pub(crate) async fn not_found(uri: Uri) -> ApiError {
 }
 
 /// Known admin routes asked with a method they do not take.
-async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         None,
