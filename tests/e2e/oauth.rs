@@ -15,12 +15,12 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const EC_PEM: &str = include_str!("../fixtures/oauth/test-only-ec-private-key.pem");
-const EC_JWK: &str = include_str!("../fixtures/oauth/test-only-ec-jwk.json");
+pub(crate) const EC_JWK: &str = include_str!("../fixtures/oauth/test-only-ec-jwk.json");
 const ED_PEM: &str = include_str!("../fixtures/oauth/test-only-ed25519-private-key.pem");
 const ED_JWK: &str = include_str!("../fixtures/oauth/test-only-ed25519-jwk.json");
 
-const ISSUER: &str = "https://login.example.com/tenant-1/v2.0";
-const AUDIENCE: &str = "api://scim-e2e";
+pub(crate) const ISSUER: &str = "https://login.example.com/tenant-1/v2.0";
+pub(crate) const AUDIENCE: &str = "api://scim-e2e";
 
 fn settings(server: &TestServer) -> Settings {
     Settings::with_defaults(server.data_dir.path(), "127.0.0.1:0".parse().unwrap())
@@ -57,8 +57,14 @@ async fn create_client(server: &TestServer, tenant: &str) -> (String, String) {
 
 /// The token endpoint with HTTP Basic: (status, body).
 async fn token_for(server: &TestServer, id: &str, secret: &str) -> (StatusCode, Value) {
+    token_at(&format!("{}/oauth/token", origin(server)), id, secret).await
+}
+
+/// The client credentials grant at `endpoint` with HTTP Basic: (status,
+/// body).
+pub(crate) async fn token_at(endpoint: &str, id: &str, secret: &str) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
-        .post(format!("{}/oauth/token", origin(server)))
+        .post(endpoint)
         .basic_auth(id, Some(secret))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("grant_type=client_credentials")
@@ -105,7 +111,8 @@ async fn scim(
     (status, body)
 }
 
-fn assert_scim_error(status: StatusCode, body: &Value, expected: StatusCode) {
+/// `body` is a SCIM Error of status `expected`.
+pub(crate) fn assert_scim_error(status: StatusCode, body: &Value, expected: StatusCode) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(
         body["schemas"],
@@ -319,7 +326,9 @@ impl Jwks {
     }
 }
 
-fn external(alg: Algorithm, kid: &str, claims: Value) -> String {
+/// A JWT of the trusted issuer [`ISSUER`] for [`AUDIENCE`], signed with a
+/// fixture key, with `claims` over the defaults.
+pub(crate) fn external(alg: Algorithm, kid: &str, claims: Value) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -18,7 +18,7 @@ use sha2::Sha256;
 const PASSWORD: &str = "Sup3r-secret-passw0rd!";
 
 /// Settings that deliver within tens of milliseconds and retry fast.
-fn fast(settings: &mut Settings) {
+pub(crate) fn fast(settings: &mut Settings) {
     settings.webhook_poll_millis = 50;
     // One writer (SQLite, or one test client): nothing to wait for.
     settings.webhook_settle_millis = 0;
@@ -29,18 +29,18 @@ fn fast(settings: &mut Settings) {
 
 /// What a receiver got: one request.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     headers: HeaderMap,
     body: String,
 }
 
 impl Received {
-    fn events(&self) -> Vec<Value> {
+    pub(crate) fn events(&self) -> Vec<Value> {
         let body: Value = serde_json::from_str(&self.body).unwrap();
         body["events"].as_array().unwrap().clone()
     }
 
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -49,15 +49,15 @@ impl Received {
 }
 
 #[derive(Clone, Default)]
-struct Inbox(Arc<Mutex<Vec<Received>>>);
+pub(crate) struct Inbox(Arc<Mutex<Vec<Received>>>);
 
 impl Inbox {
-    fn all(&self) -> Vec<Received> {
+    pub(crate) fn all(&self) -> Vec<Received> {
         self.0.lock().unwrap().clone()
     }
 
     /// Every event received, in the order received.
-    fn events(&self) -> Vec<Value> {
+    pub(crate) fn events(&self) -> Vec<Value> {
         self.all().iter().flat_map(Received::events).collect()
     }
 }
@@ -68,7 +68,7 @@ async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -
 }
 
 /// Serves a receiver on `listener` until the test ends.
-fn start_receiver(listener: tokio::net::TcpListener) -> Inbox {
+pub(crate) fn start_receiver(listener: tokio::net::TcpListener) -> Inbox {
     let inbox = Inbox::default();
     let app = axum::Router::new()
         .route("/hook", axum::routing::post(receive))
@@ -85,7 +85,7 @@ async fn free_port() -> u16 {
 
 /// Checks `Scim-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 /// "<t>.<body>">` as a receiver would, independently of the server's code.
-fn signature_is_valid(secret: &str, received: &Received) -> bool {
+pub(crate) fn signature_is_valid(secret: &str, received: &Received) -> bool {
     let header = received.header("scim-signature");
     let mut t = None;
     let mut v1 = None;
@@ -145,7 +145,7 @@ async fn cli_json(out: anyhow::Result<String>) -> Value {
 }
 
 /// Polls `done` every 50 ms until it holds, for at most `limit`.
-async fn wait_until(limit: Duration, what: &str, mut done: impl AsyncFnMut() -> bool) {
+pub(crate) async fn wait_until(limit: Duration, what: &str, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !done().await {
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
@@ -153,7 +153,8 @@ async fn wait_until(limit: Duration, what: &str, mut done: impl AsyncFnMut() -> 
     }
 }
 
-fn patch(operations: Value) -> Value {
+/// A SCIM PatchOp body.
+pub(crate) fn patch(operations: Value) -> Value {
     json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations})
 }
 

@@ -9,7 +9,7 @@
 //! are printed only where they are made (`tenant create`, `token issue`,
 //! `token rotate`), client secrets only by `client create`; hashes never.
 
-mod outbox;
+pub(crate) mod outbox;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -18,8 +18,9 @@ use anyhow::Context as _;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use scim_core::ports::{SystemClock, UuidV7Ids};
 use scim_core::{
-    AuthService, Client, Credential, CredentialStatus, DeleteMode, DuplicatePolicy, ErrorKind,
-    IdpProfile, JwksLocation, JwtTrust, NewToken, Tenant, TenantExtension, TenantPolicies,
+    AuthService, Client, CreatedClient, Credential, CredentialStatus, DeleteMode, DuplicatePolicy,
+    ErrorKind, IdpProfile, JwksLocation, JwtTrust, NewToken, Tenant, TenantExtension,
+    TenantPolicies,
 };
 use scim_schema::{SchemaDef, Strictness};
 use serde_json::{Value, json};
@@ -534,14 +535,12 @@ pub async fn client(
                 let endpoint = settings.token_endpoint();
                 let minutes = auth.access_token_lifetime().num_minutes();
                 Ok(if json {
-                    json_text(&json!({
-                        "client": client_json(&created.client),
-                        "clientId": created.client.id,
-                        "clientSecret": created.secret,
-                        "tokenEndpoint": endpoint,
-                        "scimUrl": scim_url(settings),
-                        "accessTokenMinutes": minutes,
-                    }))
+                    json_text(&new_client_json(
+                        &created,
+                        &endpoint,
+                        &scim_url(settings),
+                        minutes,
+                    ))
                 } else {
                     let mut out = format!(
                         "Created OAuth client {} ({}) for tenant {tenant}.\n\n",
@@ -670,9 +669,7 @@ async fn trust(auth: &AuthService, command: &TrustCommand, json: bool) -> anyhow
         TrustCommand::Remove { tenant, issuer } => {
             let removed = auth.remove_trust(tenant, issuer).await.map_err(core)?;
             Ok(if json {
-                json_text(&json!({
-                    "removed": removed.iter().map(trust_json).collect::<Vec<_>>()
-                }))
+                json_text(&removed_trusts_json(&removed))
             } else {
                 format!(
                     "Tenant {tenant} no longer trusts {issuer} ({} audience(s)).\n",
@@ -692,7 +689,7 @@ fn client_status(client: &Client) -> &'static str {
 }
 
 /// A client without anything secret.
-fn client_json(client: &Client) -> Value {
+pub(crate) fn client_json(client: &Client) -> Value {
     json!({
         "clientId": client.id,
         "name": client.name,
@@ -702,7 +699,8 @@ fn client_json(client: &Client) -> Value {
     })
 }
 
-fn trust_json(trust: &JwtTrust) -> Value {
+/// A trusted issuer; an inline JWKS only as `jwksStored`.
+pub(crate) fn trust_json(trust: &JwtTrust) -> Value {
     let (url, stored) = match &trust.jwks {
         JwksLocation::Url(url) => (Some(url.as_str()), false),
         JwksLocation::Inline(_) => (None, true),
@@ -715,6 +713,29 @@ fn trust_json(trust: &JwtTrust) -> Value {
         "jwksStored": stored,
         "created": time(trust.created),
     })
+}
+
+/// A client just made: its id and secret (shown only this once) and
+/// what its identity provider is configured with.
+pub(crate) fn new_client_json(
+    created: &CreatedClient,
+    token_endpoint: &str,
+    scim_url: &str,
+    access_token_minutes: i64,
+) -> Value {
+    json!({
+        "client": client_json(&created.client),
+        "clientId": created.client.id,
+        "clientSecret": created.secret,
+        "tokenEndpoint": token_endpoint,
+        "scimUrl": scim_url,
+        "accessTokenMinutes": access_token_minutes,
+    })
+}
+
+/// The trusts `tenant trust remove` ended.
+pub(crate) fn removed_trusts_json(removed: &[JwtTrust]) -> Value {
+    json!({ "removed": removed.iter().map(trust_json).collect::<Vec<_>>() })
 }
 
 /// Opens and migrates the store, runs `work` with an [`AuthService`] over

@@ -119,10 +119,7 @@ impl Server {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let addr = listener.local_addr()?;
-        let base_url = match &settings.public_url {
-            Some(origin) => format!("{}{}", origin.trim_end_matches('/'), settings.base_path),
-            None => format!("http://{addr}{}", settings.base_path),
-        };
+        let base_url = format!("{}{}", settings.origin(addr), settings.base_path);
         let mut router = router;
         let mut admin = None;
         if let Some(token) = &settings.admin_token {
@@ -130,7 +127,10 @@ impl Server {
                 auth,
                 token_hash: scim_core::hash_token(token.trim()).into(),
                 scim_url: base_url.clone().into(),
+                token_endpoint: settings.token_endpoint_at(addr).into(),
                 types: served_types,
+                store: store_arc.clone(),
+                delivery: settings.delivery(),
             });
             match settings.admin_listen {
                 Some(at) => {

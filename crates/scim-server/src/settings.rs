@@ -110,7 +110,7 @@ pub enum WebhookCommand {
         /// The webhook id, as `webhook list` shows it.
         id: String,
         /// How many attempts to show.
-        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        #[arg(long, default_value_t = ATTEMPTS_PAGE, value_parser = clap::value_parser!(u64).range(1..=scim_core::MAX_ATTEMPT_PAGE))]
         limit: u64,
     },
 }
@@ -124,9 +124,16 @@ pub struct FeedArgs {
     #[arg(long, default_value_t = 0)]
     pub after: u64,
     /// The most entries to print.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(long, default_value_t = FEED_PAGE, value_parser = clap::value_parser!(u64).range(1..=scim_core::MAX_EVENT_PAGE.min(scim_core::MAX_AUDIT_PAGE)))]
     pub limit: u64,
 }
+
+/// How many events or audit entries a page holds when the reader does not
+/// say (`events`, `audit` and the admin API's feeds).
+pub(crate) const FEED_PAGE: u64 = 100;
+
+/// How many of a webhook's attempts are shown when the reader does not say.
+pub(crate) const ATTEMPTS_PAGE: u64 = 20;
 
 /// `scim-server purge ...`.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
@@ -830,9 +837,21 @@ impl Settings {
 
     /// The URL of the OAuth token endpoint, as clients reach it.
     pub fn token_endpoint(&self) -> String {
+        self.token_endpoint_at(self.listen)
+    }
+
+    /// The token endpoint of a server listening on `addr`.
+    pub(crate) fn token_endpoint_at(&self, addr: std::net::SocketAddr) -> String {
+        format!("{}/oauth/token", self.origin(addr))
+    }
+
+    /// Where clients reach a server listening on `addr`: the public URL,
+    /// else `http://` and the address (the bound one, once known, rather
+    /// than a configured port 0).
+    pub(crate) fn origin(&self, addr: std::net::SocketAddr) -> String {
         match &self.public_url {
-            Some(origin) => format!("{}/oauth/token", origin.trim_end_matches('/')),
-            None => format!("http://{}/oauth/token", self.listen),
+            Some(origin) => origin.trim_end_matches('/').to_owned(),
+            None => format!("http://{addr}"),
         }
     }
 

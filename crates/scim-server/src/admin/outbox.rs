@@ -9,8 +9,9 @@ use chrono::{Duration, SecondsFormat, Utc};
 use scim_adapter_seaorm::SeaOrmStore;
 use scim_core::ports::{SystemClock, UuidV7Ids};
 use scim_core::{
-    AuditEntry, AuditService, AuthService, DeliveryConfig, EventService, ResourceKind,
-    ResourceService, Tenant, Webhook, WebhookAttempt, WebhookService, event_json, is_failing,
+    AuditEntry, AuditPage, AuditService, AuthService, DeliveryConfig, EventPage, EventService,
+    ResourceKind, ResourceService, Tenant, Webhook, WebhookAttempt, WebhookService, event_json,
+    is_failing,
 };
 use serde_json::{Value, json};
 
@@ -29,12 +30,22 @@ impl Services {
     }
 
     fn webhooks(&self) -> WebhookService {
-        WebhookService::new(
-            self.store.clone(),
-            Arc::new(SystemClock),
-            Arc::new(UuidV7Ids),
-        )
+        webhook_service(self.store.clone())
     }
+}
+
+/// The webhook service over `store`, with the system clock and ids.
+pub(crate) fn webhook_service(store: Arc<SeaOrmStore>) -> WebhookService {
+    WebhookService::new(store, Arc::new(SystemClock), Arc::new(UuidV7Ids))
+}
+
+/// Why this build refuses to create a webhook to `url`, if it does: an
+/// `https://` URL while webhooks go over plain HTTP only.
+pub(crate) fn unsupported_webhook_url(url: &str) -> Option<&'static str> {
+    (url.starts_with("https://") && !crate::webhooks::HTTPS).then_some(
+        "this build delivers webhooks over plain http:// only; put a TLS-terminating \
+         proxy in front of the receiver, or use an http:// URL on a private network",
+    )
 }
 
 /// Opens and migrates the store, runs `work` over it, and closes the store
@@ -62,15 +73,9 @@ pub async fn webhook(
     json: bool,
 ) -> anyhow::Result<String> {
     if let WebhookCommand::Create { url, .. } = command
-        && url.starts_with("https://")
-        && !crate::webhooks::HTTPS
+        && let Some(reason) = unsupported_webhook_url(url)
     {
-        return Err(UsageError(
-            "this build delivers webhooks over plain http:// only; put a TLS-terminating \
-             proxy in front of the receiver, or use an http:// URL on a private network"
-                .to_owned(),
-        )
-        .into());
+        return Err(UsageError(reason.to_owned()).into());
     }
     with_services(settings, |s| async move {
         let config = settings.delivery();
@@ -79,10 +84,7 @@ pub async fn webhook(
                 let t = s.tenant(tenant).await?;
                 let hook = s.webhooks().create(&t.id, url, *after).await.map_err(core)?;
                 Ok(if json {
-                    json_text(&json!({
-                        "webhook": webhook_json(&hook, &config),
-                        "secret": hook.secret,
-                    }))
+                    json_text(&new_webhook_json(&hook, &config))
                 } else {
                     format!(
                         "Created webhook {} of tenant {tenant}: events after sequence {} go to {}.\n\n\
@@ -180,10 +182,7 @@ pub async fn events(settings: &Settings, args: &FeedArgs, json: bool) -> anyhow:
             .await
             .map_err(core)?;
         Ok(if json {
-            json_text(&json!({
-                "events": page.events.iter().map(event_json).collect::<Vec<_>>(),
-                "next": page.next,
-            }))
+            json_text(&events_json(&page))
         } else {
             let mut out = String::new();
             for stored in &page.events {
@@ -216,10 +215,7 @@ pub async fn audit(settings: &Settings, args: &FeedArgs, json: bool) -> anyhow::
             .await
             .map_err(core)?;
         Ok(if json {
-            json_text(&json!({
-                "entries": page.entries.iter().map(audit_json).collect::<Vec<_>>(),
-                "next": page.next,
-            }))
+            json_text(&audit_page_json(&page))
         } else {
             let mut out = table(
                 &[
@@ -260,68 +256,26 @@ pub async fn audit(settings: &Settings, args: &FeedArgs, json: bool) -> anyhow::
 
 /// Runs `purge` over one tenant or every tenant.
 pub async fn purge(settings: &Settings, args: &PurgeArgs, json: bool) -> anyhow::Result<String> {
-    let days = |d: u32| Duration::try_days(i64::from(d));
-    let (Some(resources), audit, attempts) = (
-        days(args.older_than_days),
-        args.audit_older_than_days.map(days),
-        args.attempts_older_than_days.map(days),
-    ) else {
-        return Err(UsageError("--older-than-days is too large".to_owned()).into());
-    };
-    if audit.is_some_and(|d| d.is_none()) || attempts.is_some_and(|d| d.is_none()) {
-        return Err(UsageError("a number of days is too large".to_owned()).into());
-    }
+    let retention = Retention::from_days(
+        args.older_than_days,
+        args.audit_older_than_days,
+        args.attempts_older_than_days,
+    )
+    .map_err(UsageError)?;
     with_services(settings, |s| async move {
-        let tenants = match &args.tenant {
-            Some(name) => vec![s.tenant(name).await?],
-            None => s.auth.tenants().await.map_err(core)?,
-        };
-        let clock = Arc::new(SystemClock);
-        // Purging spans every resource kind: the service's kind is moot.
-        let resources_service = ResourceService::new(
-            ResourceKind::User,
-            s.store.clone(),
-            clock.clone(),
-            Arc::new(UuidV7Ids),
-        );
-        let audit_service = AuditService::new(s.store.clone(), clock);
-        let mut report = Vec::new();
-        for t in &tenants {
-            let gone = resources_service
-                .purge(&t.id, resources)
-                .await
-                .map_err(core)?;
-            let audited = match audit.flatten() {
-                Some(retention) => audit_service.purge(&t.id, retention).await.map_err(core)?,
-                None => 0,
-            };
-            let attempted = match attempts.flatten() {
-                Some(retention) => s
-                    .webhooks()
-                    .purge_attempts(&t.id, retention)
-                    .await
-                    .map_err(core)?,
-                None => 0,
-            };
-            report.push((t, gone, audited, attempted));
-        }
+        let report = purge_tenants(&s.auth, s.store.clone(), args.tenant.as_deref(), &retention)
+            .await
+            .map_err(core)?;
         Ok(if json {
-            json_text(&json!({
-                "tenants": report.iter().map(|(t, gone, audited, attempted)| json!({
-                    "tenant": t.name,
-                    "resources": gone,
-                    "auditEntries": audited,
-                    "webhookAttempts": attempted,
-                })).collect::<Vec<_>>(),
-            }))
+            json_text(&purge_json(&report))
         } else {
             let mut out = String::new();
-            for (t, gone, audited, attempted) in &report {
+            for p in &report {
                 let _ = writeln!(
                     out,
-                    "Tenant {}: purged {gone} deleted resources, {audited} audit entries and \
-                     {attempted} webhook attempts.",
-                    t.name
+                    "Tenant {}: purged {} deleted resources, {} audit entries and \
+                     {} webhook attempts.",
+                    p.tenant.name, p.resources, p.audit_entries, p.webhook_attempts
                 );
             }
             if report.is_empty() {
@@ -331,6 +285,124 @@ pub async fn purge(settings: &Settings, args: &PurgeArgs, json: bool) -> anyhow:
         })
     })
     .await
+}
+
+/// How old what `purge` removes must be: soft-deleted resources always,
+/// audit entries and delivered webhook attempts only when asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Retention {
+    resources: Duration,
+    audit: Option<Duration>,
+    attempts: Option<Duration>,
+}
+
+impl Retention {
+    /// Retention periods in days. Refuses periods that reach back before
+    /// the earliest instant there is, which subtracting them from now
+    /// would overflow on.
+    pub(crate) fn from_days(
+        resources: u32,
+        audit: Option<u32>,
+        attempts: Option<u32>,
+    ) -> Result<Retention, String> {
+        let days = |d: u32| {
+            Duration::try_days(i64::from(d))
+                .filter(|period| Utc::now().checked_sub_signed(*period).is_some())
+                .ok_or_else(|| format!("a retention of {d} days reaches back too far"))
+        };
+        Ok(Retention {
+            resources: days(resources)?,
+            audit: audit.map(days).transpose()?,
+            attempts: attempts.map(days).transpose()?,
+        })
+    }
+}
+
+/// What `purge` removed from one tenant.
+pub(crate) struct Purged {
+    tenant: Tenant,
+    resources: u64,
+    audit_entries: u64,
+    webhook_attempts: u64,
+}
+
+/// Purges the tenant called `tenant`, or every tenant, by `retention`:
+/// what the `purge` command and the admin API's `POST /purge` do.
+pub(crate) async fn purge_tenants(
+    auth: &AuthService,
+    store: Arc<SeaOrmStore>,
+    tenant: Option<&str>,
+    retention: &Retention,
+) -> Result<Vec<Purged>, scim_core::Error> {
+    let tenants = match tenant {
+        Some(name) => vec![auth.tenant(name).await?],
+        None => auth.tenants().await?,
+    };
+    let clock = Arc::new(SystemClock);
+    // Purging spans every resource kind: the service's kind is moot.
+    let resources = ResourceService::new(
+        ResourceKind::User,
+        store.clone(),
+        clock.clone(),
+        Arc::new(UuidV7Ids),
+    );
+    let audit = AuditService::new(store.clone(), clock);
+    let webhooks = webhook_service(store);
+    let mut report = Vec::new();
+    for t in tenants {
+        let gone = resources.purge(&t.id, retention.resources).await?;
+        let audited = match retention.audit {
+            Some(period) => audit.purge(&t.id, period).await?,
+            None => 0,
+        };
+        let attempted = match retention.attempts {
+            Some(period) => webhooks.purge_attempts(&t.id, period).await?,
+            None => 0,
+        };
+        report.push(Purged {
+            tenant: t,
+            resources: gone,
+            audit_entries: audited,
+            webhook_attempts: attempted,
+        });
+    }
+    Ok(report)
+}
+
+/// `purge --json`, and the admin API's purge report.
+pub(crate) fn purge_json(report: &[Purged]) -> Value {
+    json!({
+        "tenants": report.iter().map(|p| json!({
+            "tenant": p.tenant.name,
+            "resources": p.resources,
+            "auditEntries": p.audit_entries,
+            "webhookAttempts": p.webhook_attempts,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `events --json`, and the admin API's event feed page.
+pub(crate) fn events_json(page: &EventPage) -> Value {
+    json!({
+        "events": page.events.iter().map(event_json).collect::<Vec<_>>(),
+        "next": page.next,
+    })
+}
+
+/// `audit --json`, and the admin API's audit page.
+pub(crate) fn audit_page_json(page: &AuditPage) -> Value {
+    json!({
+        "entries": page.entries.iter().map(audit_json).collect::<Vec<_>>(),
+        "next": page.next,
+    })
+}
+
+/// A webhook just made, with its signing secret (shown only this once).
+pub(crate) fn new_webhook_json(hook: &Webhook, config: &DeliveryConfig) -> Value {
+    json!({
+        "webhook": webhook_json(hook, config),
+        "secret": hook.secret,
+    })
 }
 
 /// A webhook's state as `webhook list` reports it.
@@ -347,7 +419,7 @@ fn status(hook: &Webhook, config: &DeliveryConfig) -> &'static str {
 }
 
 /// A webhook without its secret.
-fn webhook_json(hook: &Webhook, config: &DeliveryConfig) -> Value {
+pub(crate) fn webhook_json(hook: &Webhook, config: &DeliveryConfig) -> Value {
     json!({
         "id": hook.id,
         "url": hook.url,
@@ -363,7 +435,8 @@ fn webhook_json(hook: &Webhook, config: &DeliveryConfig) -> Value {
     })
 }
 
-fn attempt_json(attempt: &WebhookAttempt) -> Value {
+/// A delivery attempt.
+pub(crate) fn attempt_json(attempt: &WebhookAttempt) -> Value {
     json!({
         "id": attempt.id,
         "at": attempt.at.to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -376,7 +449,8 @@ fn attempt_json(attempt: &WebhookAttempt) -> Value {
     })
 }
 
-fn audit_json(entry: &AuditEntry) -> Value {
+/// An audit entry.
+pub(crate) fn audit_json(entry: &AuditEntry) -> Value {
     let e = &entry.entry;
     json!({
         "id": entry.id,
@@ -389,4 +463,40 @@ fn audit_json(entry: &AuditEntry) -> Value {
         "resourceId": e.resource_id,
         "status": e.status,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_is_in_days_and_refuses_what_reaches_before_time() {
+        let r = Retention::from_days(30, Some(365), None).unwrap();
+        assert_eq!(r.resources, Duration::days(30));
+        assert_eq!(r.audit, Some(Duration::days(365)));
+        assert_eq!(r.attempts, None);
+        assert_eq!(
+            Retention::from_days(0, None, Some(0)).unwrap().attempts,
+            Some(Duration::zero())
+        );
+        // Beyond chrono's range of instants (about 262,000 years back).
+        for (a, b, c) in [
+            (u32::MAX, None, None),
+            (1, Some(u32::MAX), None),
+            (1, None, Some(u32::MAX)),
+        ] {
+            let err = Retention::from_days(a, b, c).unwrap_err();
+            assert!(err.contains(&u32::MAX.to_string()), "{err}");
+        }
+        assert!(Retention::from_days(36_500, Some(36_500), Some(36_500)).is_ok());
+    }
+
+    #[test]
+    fn https_webhooks_are_refused_exactly_while_this_build_cannot_send_them() {
+        assert_eq!(unsupported_webhook_url("http://hooks.internal/x"), None);
+        assert_eq!(
+            unsupported_webhook_url("https://hooks.example.com/x").is_some(),
+            !crate::webhooks::HTTPS
+        );
+    }
 }
