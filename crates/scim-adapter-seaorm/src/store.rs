@@ -1113,6 +1113,48 @@ impl TenantStore for SeaOrmStore {
             .transpose()
     }
 
+    async fn find_credential_with_policies(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Credential, TenantPolicies)>, StoreError> {
+        if !storable(token_hash) {
+            return Ok(None);
+        }
+        // One round trip per authenticated request: the credential joined
+        // with its tenant's policies.
+        let to_tenant: sea_orm::RelationDef = credential::Entity::belongs_to(tenant::Entity)
+            .from(credential::Column::TenantId)
+            .to(tenant::Column::Id)
+            .into();
+        let Some(row) = credential::Entity::find()
+            .filter(credential::Column::TokenHash.eq(token_hash))
+            .filter(credential::Column::RevokedAt.is_null())
+            .join(sea_orm::JoinType::InnerJoin, to_tenant)
+            .column_as(tenant::Column::Policies, "tenant_policies")
+            .into_model::<CredentialWithPolicies>()
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let policies = match &row.tenant_policies {
+            Some(text) => policies_from_json(text)?,
+            None => TenantPolicies::default(),
+        };
+        let credential = to_credential(credential::Model {
+            id: row.id,
+            tenant_id: row.tenant_id,
+            token_hash: row.token_hash,
+            prefix: row.prefix,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+            expires_at: row.expires_at,
+            replaces: row.replaces,
+        })?;
+        Ok(Some((credential, policies)))
+    }
+
     async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
         tenant::Entity::find()
             .order_by_asc(tenant::Column::CreatedAt)
@@ -1616,6 +1658,20 @@ fn to_tenant(row: tenant::Model) -> Result<Tenant, StoreError> {
         name: row.name,
         created: from_micros(row.created_at)?,
     })
+}
+
+/// A credential row with its tenant's policies column.
+#[derive(sea_orm::FromQueryResult)]
+struct CredentialWithPolicies {
+    id: String,
+    tenant_id: String,
+    token_hash: String,
+    prefix: String,
+    created_at: i64,
+    revoked_at: Option<i64>,
+    expires_at: Option<i64>,
+    replaces: Option<String>,
+    tenant_policies: Option<String>,
 }
 
 fn to_credential(row: credential::Model) -> Result<Credential, StoreError> {

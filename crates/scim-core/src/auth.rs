@@ -163,9 +163,9 @@ impl AuthService {
                 Err(_) => {}
             }
         }
-        let credential = self
+        let (credential, policies) = self
             .tenants
-            .find_credential(&hash_token(token))
+            .find_credential_with_policies(&hash_token(token))
             .await?
             .ok_or_else(unauthorized)?;
         let now = self.clock.now();
@@ -187,6 +187,7 @@ impl AuthService {
         Ok(Principal {
             tenant_id: credential.tenant_id,
             credential_id: credential.id,
+            policies: Some(Arc::new(policies)),
         })
     }
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use scim_schema::{BulkOperation, BulkRequest};
 use serde_json::Value;
 
-use crate::model::{Member, MemberChange, ResourceKind, StoredResource, TenantId, parse_etag};
+use crate::model::{Member, MemberChange, ResourceKind, StoredResource, TenantScope, parse_etag};
 use crate::service::ResourceService;
 use crate::{Error, ErrorKind};
 
@@ -100,9 +100,10 @@ impl BulkService {
     /// the caller's job (the HTTP layer enforces `maxOperations`).
     pub async fn execute(
         &self,
-        tenant: &TenantId,
+        tenant: impl Into<TenantScope<'_>>,
         request: &BulkRequest,
     ) -> Result<Vec<BulkOutcome>, Error> {
+        let tenant = tenant.into();
         if !request.schemas.is_empty()
             && !request
                 .schemas
@@ -229,7 +230,7 @@ impl BulkService {
     /// left out and recorded for later.
     async fn perform(
         &self,
-        tenant: &TenantId,
+        tenant: TenantScope<'_>,
         op: &BulkOperation,
         run: &mut Run,
         defer: Option<usize>,
@@ -280,7 +281,7 @@ impl BulkService {
 
     async fn dispatch(
         &self,
-        tenant: &TenantId,
+        tenant: TenantScope<'_>,
         op: &Parsed<'_>,
         id: Option<&str>,
         data: Option<Value>,
@@ -389,7 +390,7 @@ impl BulkService {
     /// final versions.
     async fn add_deferred_members(
         &self,
-        tenant: &TenantId,
+        tenant: TenantScope<'_>,
         run: &mut Run,
         results: &mut [Option<BulkOutcome>],
     ) {
@@ -415,7 +416,7 @@ impl BulkService {
             }
             let changes = [MemberChange::Add(members)];
             slot.result = match groups
-                .change_members(tenant, &deferred.group_id, &changes, None)
+                .change_members(tenant.id, &deferred.group_id, &changes, None)
                 .await
             {
                 Ok(group) => Ok(BulkDone::Created(group)),

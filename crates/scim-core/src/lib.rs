@@ -49,8 +49,8 @@ pub use model::{
     Event, EventType, GroupRef, IdpProfile, JwksLocation, JwtTrust, Lease, Member, MemberChange,
     NewAuditEntry, NewClient, NewCredential, NewResource, NewTenant, NewWebhook, Page, Position,
     Principal, Query, Replacement, ResourceKind, ServerKey, SortOrder, SortValue, StoredClient,
-    StoredEvent, StoredResource, Tenant, TenantExtension, TenantId, TenantPolicies, Webhook,
-    WebhookAttempt, WebhookProgress, parse_etag,
+    StoredEvent, StoredResource, Tenant, TenantExtension, TenantId, TenantPolicies, TenantScope,
+    Webhook, WebhookAttempt, WebhookProgress, parse_etag,
 };
 pub use oauth::{
     AccessToken, CreatedClient, DEFAULT_ACCESS_TOKEN_MINUTES, MAX_ACCESS_TOKEN_MINUTES,

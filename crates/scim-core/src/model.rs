@@ -221,6 +221,36 @@ pub struct Principal {
     pub tenant_id: TenantId,
     /// The credential that authenticated the call.
     pub credential_id: String,
+    /// The tenant's policies as read when the call was authenticated, so
+    /// that the services need not read them again for the same request
+    /// (see [`TenantScope`]); `None` when they were not read.
+    pub policies: Option<Arc<TenantPolicies>>,
+}
+
+/// The tenant an operation is for, with its policies when the caller has
+/// them already: a service reads them from its store only when they are
+/// absent. A `&TenantId` or a `&Principal` converts into one.
+#[derive(Debug, Clone, Copy)]
+pub struct TenantScope<'a> {
+    /// The tenant.
+    pub id: &'a TenantId,
+    /// Its policies, read for this request; `None` to read them.
+    pub policies: Option<&'a TenantPolicies>,
+}
+
+impl<'a> From<&'a TenantId> for TenantScope<'a> {
+    fn from(id: &'a TenantId) -> Self {
+        TenantScope { id, policies: None }
+    }
+}
+
+impl<'a> From<&'a Principal> for TenantScope<'a> {
+    fn from(principal: &'a Principal) -> Self {
+        TenantScope {
+            id: &principal.tenant_id,
+            policies: principal.policies.as_deref(),
+        }
+    }
 }
 
 /// The kinds of resources the server manages: the built-in Users and

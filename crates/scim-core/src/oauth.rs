@@ -459,6 +459,7 @@ impl AuthService {
         Ok(Principal {
             tenant_id: client.tenant_id,
             credential_id: client.id,
+            policies: None,
         })
     }
 
@@ -512,6 +513,7 @@ impl AuthService {
                 return Ok(Principal {
                     tenant_id: trust.tenant_id.clone(),
                     credential_id: trust.id.clone(),
+                    policies: None,
                 });
             }
         }

@@ -289,6 +289,21 @@ pub trait TenantStore: Send + Sync {
     /// decides expiry against its [`Clock`].
     async fn find_credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError>;
 
+    /// [`TenantStore::find_credential`] with the policies of the
+    /// credential's tenant, as [`TenantStore::policies`] returns them.
+    /// Every authenticated request asks for both: a store that can read
+    /// them in one round trip should.
+    async fn find_credential_with_policies(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Credential, TenantPolicies)>, StoreError> {
+        let Some(credential) = self.find_credential(token_hash).await? else {
+            return Ok(None);
+        };
+        let policies = self.policies(&credential.tenant_id).await?;
+        Ok(Some((credential, policies)))
+    }
+
     /// Every tenant, oldest first (by creation time, then id).
     async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError>;
 

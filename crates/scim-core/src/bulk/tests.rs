@@ -6,6 +6,7 @@ use scim_schema::BulkRequest;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::TenantId;
 use crate::ports::{ResourceStore, SystemClock, UuidV7Ids};
 use crate::testing::MemoryStore;
 

@@ -149,6 +149,7 @@ mod tests {
         let who = Principal {
             tenant_id: tenant.clone(),
             credential_id: "c1".into(),
+            policies: None,
         };
         let long = format!("/Users/{}", "x".repeat(2000));
         for path in ["/Users", long.as_str()] {

@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorKind};
 use crate::model::{
     DeleteMode, DuplicatePolicy, Event, EventType, IdpProfile, Member, MemberChange, NewResource,
     Query, Replacement, ResourceKind, SortOrder, StoredEvent, StoredResource, TenantExtension,
-    TenantId, TenantPolicies,
+    TenantId, TenantPolicies, TenantScope,
 };
 use crate::ports::{Clock, IdGenerator, ResourceStore, StoreError, TenantStore};
 
@@ -205,8 +205,9 @@ impl ResourceService {
     }
 
     /// The policies in force for `tenant`.
-    async fn policies(&self, tenant: &TenantId) -> Result<Effective, Error> {
-        let set = self.tenant_policies(tenant).await?;
+    async fn policies(&self, scope: TenantScope<'_>) -> Result<Effective, Error> {
+        let set = self.tenant_policies(scope).await?;
+        let tenant = scope.id;
         Ok(Effective {
             duplicates: set
                 .duplicates
@@ -254,15 +255,24 @@ impl ResourceService {
 
     /// The resource type as `tenant` sees it: the service's, with the
     /// schema extensions the tenant adds ([`TenantPolicies::extensions`]).
-    pub async fn resource_type_for(&self, tenant: &TenantId) -> Result<ResourceType, Error> {
-        Ok(self.policies(tenant).await?.typed.resource_type.clone())
+    pub async fn resource_type_for(
+        &self,
+        tenant: impl Into<TenantScope<'_>>,
+    ) -> Result<ResourceType, Error> {
+        let scope = tenant.into();
+        Ok(self.policies(scope).await?.typed.resource_type.clone())
     }
 
     /// The policies `tenant` has set (all unset without a tenant store).
-    pub async fn tenant_policies(&self, tenant: &TenantId) -> Result<TenantPolicies, Error> {
-        Ok(match &self.tenant_policies {
-            Some(tenants) => tenants.policies(tenant).await?,
-            None => TenantPolicies::default(),
+    pub async fn tenant_policies(
+        &self,
+        tenant: impl Into<TenantScope<'_>>,
+    ) -> Result<TenantPolicies, Error> {
+        let scope = tenant.into();
+        Ok(match (&self.tenant_policies, scope.policies) {
+            (Some(_), Some(read)) => read.clone(),
+            (Some(tenants), None) => tenants.policies(scope.id).await?,
+            (None, _) => TenantPolicies::default(),
         })
     }
 
@@ -307,8 +317,14 @@ impl ResourceService {
     /// tenant is [`ErrorKind::Uniqueness`], unless the [`DuplicatePolicy`]
     /// recognises a retried create: then the stored resource is returned
     /// and nothing is created.
-    pub async fn create(&self, tenant: &TenantId, body: Value) -> Result<StoredResource, Error> {
-        let policies = self.policies(tenant).await?;
+    pub async fn create(
+        &self,
+        tenant: impl Into<TenantScope<'_>>,
+        body: Value,
+    ) -> Result<StoredResource, Error> {
+        let scope = tenant.into();
+        let tenant = scope.id;
+        let policies = self.policies(scope).await?;
         let mut attributes =
             self.prepare(&policies.typed, body, Mode::Create, policies.strictness)?;
         let members = self.take_members(tenant, &mut attributes).await?;
@@ -408,8 +424,14 @@ impl ResourceService {
     /// Cursors hold the position of the page's last resource in the
     /// query's order, not an offset: paging by cursor neither repeats nor
     /// skips a resource when others are created or deleted meanwhile.
-    pub async fn list(&self, tenant: &TenantId, request: &ListRequest) -> Result<Listing, Error> {
-        let schemas = self.policies(tenant).await?.typed.schemas.clone();
+    pub async fn list(
+        &self,
+        tenant: impl Into<TenantScope<'_>>,
+        request: &ListRequest,
+    ) -> Result<Listing, Error> {
+        let scope = tenant.into();
+        let tenant = scope.id;
+        let schemas = self.policies(scope).await?.typed.schemas.clone();
         let filter = match request.filter.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => {
@@ -494,11 +516,13 @@ impl ResourceService {
     /// stored resource changes nothing and keeps the version.
     pub async fn replace(
         &self,
-        tenant: &TenantId,
+        tenant: impl Into<TenantScope<'_>>,
         id: &str,
         body: Value,
         expected_version: Option<u64>,
     ) -> Result<StoredResource, Error> {
+        let scope = tenant.into();
+        let tenant = scope.id;
         // Without If-Match the client asserts no version: a concurrent change
         // between our read and our write is retried on the fresh state.
         let mut attempts = 0;
@@ -508,7 +532,7 @@ impl ResourceService {
             if expected_version.is_some_and(|v| v != current.version) {
                 return Err(StoreError::VersionMismatch.into());
             }
-            let policies = self.policies(tenant).await?;
+            let policies = self.policies(scope).await?;
             let mut attributes = self.prepare(
                 &policies.typed,
                 body.clone(),
@@ -582,11 +606,13 @@ impl ResourceService {
     /// transaction, without reading the group's member list.
     pub async fn patch(
         &self,
-        tenant: &TenantId,
+        tenant: impl Into<TenantScope<'_>>,
         id: &str,
         body: Value,
         expected_version: Option<u64>,
     ) -> Result<StoredResource, Error> {
+        let scope = tenant.into();
+        let tenant = scope.id;
         if !body.is_object() {
             return Err(Error::new(
                 ErrorKind::InvalidSyntax,
@@ -615,7 +641,7 @@ impl ResourceService {
                 ),
             ));
         }
-        let policies = self.policies(tenant).await?;
+        let policies = self.policies(scope).await?;
         let strictness = policies.strictness;
         let options = scim_patch::Options::new()
             .with_extract_members(self.kind == ResourceKind::Group)
@@ -724,11 +750,13 @@ impl ResourceService {
     /// `expected_version` when one is given.
     pub async fn delete(
         &self,
-        tenant: &TenantId,
+        tenant: impl Into<TenantScope<'_>>,
         id: &str,
         expected_version: Option<u64>,
     ) -> Result<(), Error> {
-        let mode = self.policies(tenant).await?.delete_mode;
+        let scope = tenant.into();
+        let tenant = scope.id;
+        let mode = self.policies(scope).await?.delete_mode;
         let at = self.clock.now();
         let events = vec![self.event(self.types().deleted, id, at, Value::Null)];
         self.store
@@ -760,13 +788,14 @@ impl ResourceService {
     /// `meta.location` and `$ref`s; only the caller knows it.
     pub async fn render(
         &self,
-        tenant: &TenantId,
+        tenant: impl Into<TenantScope<'_>>,
         resource: &StoredResource,
         base_url: Option<&str>,
         fields: &Fields,
     ) -> Result<Value, Error> {
+        let scope = tenant.into();
         let mut all = self
-            .render_many(tenant, std::slice::from_ref(resource), base_url, fields)
+            .render_many(scope, std::slice::from_ref(resource), base_url, fields)
             .await?;
         all.pop()
             .ok_or_else(|| Error::new(ErrorKind::Internal, "rendering lost a resource"))
@@ -776,12 +805,14 @@ impl ResourceService {
     /// memberships in one round trip rather than one per resource.
     pub async fn render_many(
         &self,
-        tenant: &TenantId,
+        tenant: impl Into<TenantScope<'_>>,
         resources: &[StoredResource],
         base_url: Option<&str>,
         fields: &Fields,
     ) -> Result<Vec<Value>, Error> {
-        let typed = self.policies(tenant).await?.typed;
+        let scope = tenant.into();
+        let tenant = scope.id;
+        let typed = self.policies(scope).await?.typed;
         let resource_type = &typed.resource_type;
         let projection =
             resource_type.projection(fields.attributes.as_deref(), fields.excluded.as_deref());

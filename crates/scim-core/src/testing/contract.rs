@@ -1705,6 +1705,22 @@ async fn tenants_and_credentials<S: TenantStore>(store: &S) -> Result<(), String
         read.is_ok_and(|p| p == chosen),
         "policies MUST round-trip, schema extensions included",
     )?;
+    let both = store
+        .find_credential_with_policies(&hash)
+        .await
+        .map_err(|e| format!("find_credential_with_policies failed: {e}"))?;
+    check(
+        both.as_ref().map(|(c, p)| (c.id.as_str(), p)) == Some((credential.id.as_str(), &chosen))
+            && both.map(|(c, _)| c) == store.find_credential(&hash).await.ok().flatten(),
+        "find_credential_with_policies MUST return the credential and its tenant's policies",
+    )?;
+    check(
+        matches!(
+            store.find_credential_with_policies(&"e".repeat(64)).await,
+            Ok(None)
+        ),
+        "find_credential_with_policies MUST return None for unknown hashes",
+    )?;
     let partial = TenantPolicies {
         delete_mode: Some(DeleteMode::Soft),
         ..TenantPolicies::default()
@@ -2321,6 +2337,13 @@ async fn credentials_expire_and_are_revoked<S: TenantStore>(store: &S) -> Result
     check(
         found(store, &first.token_hash).await?.is_none(),
         "find_credential MUST NOT return a revoked credential",
+    )?;
+    check(
+        matches!(
+            store.find_credential_with_policies(&first.token_hash).await,
+            Ok(None)
+        ),
+        "find_credential_with_policies MUST NOT return a revoked credential",
     )?;
     check(
         found(store, &later.token_hash).await?.is_some(),

@@ -46,7 +46,7 @@ pub(crate) async fn bulk(
         ));
     }
     let service = BulkService::new(state.services().cloned());
-    let outcomes = service.execute(&principal.tenant_id, &request).await?;
+    let outcomes = service.execute(&principal, &request).await?;
     let base = base_url(&state.config, &headers);
     let results = outcomes
         .into_iter()

@@ -8,7 +8,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim_core::{
-    Fields, ListRequest, ResourceKind, ResourceService, StoredResource, TenantId, parse_etag,
+    Fields, ListRequest, ResourceKind, ResourceService, StoredResource, TenantId, TenantScope,
+    parse_etag,
 };
 use scim_schema::{ListResponse, SearchRequest};
 
@@ -30,7 +31,7 @@ fn location(state: &AppState, headers: &HeaderMap, service: &ResourceService, id
 async fn one(
     state: &AppState,
     kind: ResourceKind,
-    tenant: &TenantId,
+    tenant: TenantScope<'_>,
     headers: &HeaderMap,
     params: &QueryParams,
     status: StatusCode,
@@ -65,7 +66,7 @@ pub(crate) async fn create(
     params: QueryParams,
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
-    let tenant = &principal.tenant_id;
+    let tenant = TenantScope::from(&principal);
     let created = state.service(kind)?.create(tenant, body).await?;
     one(
         &state,
@@ -100,7 +101,7 @@ pub(crate) async fn list(
         attributes: params.get("attributes").map(str::to_owned),
         excluded: params.get("excludedAttributes").map(str::to_owned),
     };
-    respond_list(&state, kind, &principal.tenant_id, &headers, query).await
+    respond_list(&state, kind, TenantScope::from(&principal), &headers, query).await
 }
 
 /// `POST /Users/.search`, `POST /Groups/.search`: the same as `GET` with
@@ -125,7 +126,8 @@ pub(crate) async fn search(
         attributes: join(&request.attributes),
         excluded: join(&request.excluded_attributes),
     };
-    let mut response = respond_list(&state, kind, &principal.tenant_id, &headers, query).await?;
+    let mut response =
+        respond_list(&state, kind, TenantScope::from(&principal), &headers, query).await?;
     response.status = StatusCode::OK;
     Ok(response)
 }
@@ -164,7 +166,7 @@ pub(crate) async fn search_all(
     if request.cursor.is_some() {
         return Err(refuse("cursor paging"));
     }
-    let tenant = &principal.tenant_id;
+    let tenant = TenantScope::from(&principal);
     let (start_index, count) = paging(request.start_index, request.count, state.config.max_results);
     let filter = request.filter;
     let listing = |start_index, count| ListRequest {
@@ -282,7 +284,7 @@ struct ListQuery {
 async fn respond_list(
     state: &AppState,
     kind: ResourceKind,
-    tenant: &TenantId,
+    tenant: TenantScope<'_>,
     headers: &HeaderMap,
     query: ListQuery,
 ) -> Result<ScimResponse, ApiError> {
@@ -346,8 +348,8 @@ pub(crate) async fn get(
     params: QueryParams,
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
-    let tenant = &principal.tenant_id;
-    let found = state.service(kind)?.get(tenant, &id).await?;
+    let tenant = TenantScope::from(&principal);
+    let found = state.service(kind)?.get(tenant.id, &id).await?;
     if not_modified(&headers, &found.etag()) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         if let Ok(etag) = HeaderValue::from_str(&found.etag()) {
@@ -380,7 +382,7 @@ pub(crate) async fn replace(
     ScimJson(body): ScimJson,
 ) -> Result<ScimResponse, ApiError> {
     let expected = preconditions(&state, kind, &principal.tenant_id, &headers, &id).await?;
-    let tenant = &principal.tenant_id;
+    let tenant = TenantScope::from(&principal);
     let replaced = state
         .service(kind)?
         .replace(tenant, &id, body, expected)
@@ -410,7 +412,7 @@ pub(crate) async fn patch(
     ScimJson(body): ScimJson,
 ) -> Result<Response, ApiError> {
     let expected = preconditions(&state, kind, &principal.tenant_id, &headers, &id).await?;
-    let tenant = &principal.tenant_id;
+    let tenant = TenantScope::from(&principal);
     let patched = state
         .service(kind)?
         .patch(tenant, &id, body, expected)
@@ -495,7 +497,7 @@ pub(crate) async fn delete(
     let expected = preconditions(&state, kind, &principal.tenant_id, &headers, &id).await?;
     state
         .service(kind)?
-        .delete(&principal.tenant_id, &id, expected)
+        .delete(&principal, &id, expected)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -981,11 +981,11 @@ async fn a_tenants_extensions_apply_to_that_tenant_only_and_are_built_once() {
     assert!(!others.attributes.contains_key("urn:example:Badge"));
 
     // The tenant's type is built once and reused until its extensions change.
-    let first = svc.policies(&acme).await.unwrap().typed;
-    let again = svc.policies(&acme).await.unwrap().typed;
+    let first = svc.policies((&acme).into()).await.unwrap().typed;
+    let again = svc.policies((&acme).into()).await.unwrap().typed;
     assert!(Arc::ptr_eq(&first, &again));
     assert!(Arc::ptr_eq(
-        &svc.policies(&globex).await.unwrap().typed,
+        &svc.policies((&globex).into()).await.unwrap().typed,
         &svc.typed
     ));
     let required = crate::TenantExtension {
@@ -1002,7 +1002,7 @@ async fn a_tenants_extensions_apply_to_that_tenant_only_and_are_built_once() {
         )
         .await
         .unwrap();
-    let rebuilt = svc.policies(&acme).await.unwrap().typed;
+    let rebuilt = svc.policies((&acme).into()).await.unwrap().typed;
     assert!(!Arc::ptr_eq(&first, &rebuilt));
     let err = svc
         .create(&acme, json!({"userName": "b"}))
