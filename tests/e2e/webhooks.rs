@@ -553,6 +553,134 @@ async fn a_user_lifecycle_reaches_a_webhook_signed_in_order_even_after_an_outage
 }
 
 #[tokio::test]
+async fn a_disabled_webhook_gets_nothing_and_enabled_again_gets_the_backlog_in_order() {
+    let server = TestServer::start_with(fast).await;
+    let settings = cli(&server);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = start_receiver(listener);
+    let created = cli_json(
+        admin::webhook(
+            &settings,
+            &WebhookCommand::Create {
+                tenant: "default".into(),
+                url: format!("http://127.0.0.1:{port}/hook"),
+                after: None,
+            },
+            true,
+        )
+        .await,
+    )
+    .await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let id = created["webhook"]["id"].as_str().unwrap().to_owned();
+    let (base, token) = (server.base.as_str(), server.token.as_str());
+    let create_user = async |name: &str| {
+        let (status, body) = call(
+            base,
+            token,
+            reqwest::Method::POST,
+            "/Users",
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": name,
+            })),
+            name,
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    };
+    create_user("before@example.com").await;
+    wait_until(
+        Duration::from_secs(10),
+        "the first event arrives",
+        async || inbox.events().len() == 1,
+    )
+    .await;
+
+    let disabled = cli_json(
+        admin::webhook(
+            &settings,
+            &WebhookCommand::Disable {
+                tenant: "default".into(),
+                id: id.clone(),
+            },
+            true,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(disabled["status"], "disabled", "{disabled}");
+    assert!(disabled["disabled"].is_string(), "{disabled}");
+    for name in ["while-off-1@example.com", "while-off-2@example.com"] {
+        create_user(name).await;
+    }
+    // Twenty polls: a webhook that were still on would have had them.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(inbox.events().len(), 1, "a disabled webhook gets nothing");
+    let listed = cli_json(
+        admin::webhook(
+            &settings,
+            &WebhookCommand::List {
+                tenant: "default".into(),
+            },
+            true,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(listed[0]["status"], "disabled", "{listed}");
+
+    let enabled = admin::webhook(
+        &settings,
+        &WebhookCommand::Enable {
+            tenant: "default".into(),
+            id: id.clone(),
+        },
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(
+        enabled.starts_with(&format!("Enabled webhook {id}")),
+        "{enabled}"
+    );
+    let feed = cli_json(
+        admin::events(
+            &settings,
+            &FeedArgs {
+                tenant: "default".into(),
+                after: 0,
+                limit: 1000,
+            },
+            true,
+        )
+        .await,
+    )
+    .await;
+    let feed = feed["events"].as_array().unwrap().clone();
+    assert_eq!(feed.len(), 3);
+    wait_until(Duration::from_secs(10), "the backlog arrives", async || {
+        inbox.events().len() >= feed.len()
+    })
+    .await;
+    assert_eq!(inbox.events(), feed, "every event once, in order");
+    assert!(inbox.all().iter().all(|r| signature_is_valid(&secret, r)));
+    let unknown = admin::webhook(
+        &settings,
+        &WebhookCommand::Disable {
+            tenant: "default".into(),
+            id: "no-such-webhook".into(),
+        },
+        false,
+    )
+    .await
+    .unwrap_err();
+    assert!(unknown.to_string().contains("no-such-webhook"), "{unknown}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn webhook_commands_refuse_bad_input_as_usage_errors() {
     let server = TestServer::start_with(fast).await;
     let settings = cli(&server);

@@ -310,16 +310,16 @@ impl WebhookStore for SeaOrmStore {
                         .add(attempts().gte(failing_after)),
                 ),
             ),
-            (
-                "disabled",
-                count(Condition::all().add(enabled().not())),
-            ),
+            ("disabled", count(Condition::all().add(enabled().not()))),
         ];
         // One statement of four counts (COUNT is a 64-bit integer on every
         // engine; SUM would be a decimal on MySQL).
         let mut select = Sql::select();
         for (name, part) in parts {
-            select.expr_as(Expr::SubQuery(None, Box::new(part.into())), Alias::new(name));
+            select.expr_as(
+                Expr::SubQuery(None, Box::new(part.into())),
+                Alias::new(name),
+            );
         }
         let row = self
             .db

@@ -61,7 +61,8 @@ pub enum Command {
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Administer a tenant's webhooks: create, list, delete, attempts.
+    /// Administer a tenant's webhooks: create, list, delete, disable,
+    /// enable, attempts.
     #[command(subcommand)]
     Webhook(WebhookCommand),
     /// Print a tenant's provisioning events after a cursor, and the next
@@ -84,7 +85,7 @@ pub enum WebhookCommand {
     Create {
         /// The tenant's name.
         tenant: String,
-        /// Where batches of events are POSTed (http://).
+        /// Where batches of events are POSTed (http:// or https://).
         url: String,
         /// Deliver the events after this sequence (0: every stored event);
         /// default: only events written from now on.
@@ -98,6 +99,23 @@ pub enum WebhookCommand {
     },
     /// Delete a webhook and its attempts.
     Delete {
+        /// The tenant's name.
+        tenant: String,
+        /// The webhook id, as `webhook list` shows it.
+        id: String,
+    },
+    /// Stop delivering to a webhook: its events wait, nothing is lost. A
+    /// delivery under way finishes.
+    Disable {
+        /// The tenant's name.
+        tenant: String,
+        /// The webhook id, as `webhook list` shows it.
+        id: String,
+    },
+    /// Deliver to a webhook again, at once: the events that waited while
+    /// it was disabled (or failing) go out in order, from where delivery
+    /// stopped; its failure count starts over.
+    Enable {
         /// The tenant's name.
         tenant: String,
         /// The webhook id, as `webhook list` shows it.
@@ -1209,6 +1227,25 @@ mod tests {
                 after: Some(0),
             }))
         );
+        for (verb, expected) in [
+            (
+                "disable",
+                WebhookCommand::Disable {
+                    tenant: "acme".into(),
+                    id: "w1".into(),
+                },
+            ),
+            (
+                "enable",
+                WebhookCommand::Enable {
+                    tenant: "acme".into(),
+                    id: "w1".into(),
+                },
+            ),
+        ] {
+            let cli = Cli::try_parse_from(["scim-server", "webhook", verb, "acme", "w1"]).unwrap();
+            assert_eq!(cli.command, Some(Command::Webhook(expected)));
+        }
         let cli = Cli::try_parse_from(["scim-server", "events", "acme", "--after", "5"]).unwrap();
         assert_eq!(
             cli.command,
@@ -1233,6 +1270,7 @@ mod tests {
             &["scim-server", "events", "acme", "--limit", "1001"][..],
             &["scim-server", "purge"][..],
             &["scim-server", "webhook", "attempts", "acme"][..],
+            &["scim-server", "webhook", "disable", "acme"][..],
         ] {
             assert!(Cli::try_parse_from(refused).is_err(), "{refused:?}");
         }

@@ -14,7 +14,8 @@ use crate::model::{
     AuditEntry, Client, Credential, Event, GroupRef, JwtTrust, Lease, Member, MemberChange,
     NewAuditEntry, NewClient, NewCredential, NewResource, NewTenant, NewWebhook, Page, Position,
     Query, Replacement, ResourceKind, ServerKey, SortOrder, SortValue, StoredClient, StoredEvent,
-    StoredResource, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookBacklog, WebhookProgress,
+    StoredResource, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookBacklog,
+    WebhookProgress,
 };
 use crate::ports::{AuditStore, ResourceStore, StoreError, TenantStore, WebhookStore};
 

@@ -137,6 +137,32 @@ pub async fn webhook(
                     format!("Deleted webhook {id} of tenant {tenant} and its attempts.\n")
                 })
             }
+            WebhookCommand::Disable { tenant, id } => {
+                let t = s.tenant(tenant).await?;
+                let hook = s.webhooks().disable(&t.id, id).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&webhook_json(&hook, &config))
+                } else {
+                    format!(
+                        "Disabled webhook {id} of tenant {tenant}: no delivery starts until \
+                         `webhook enable`. Its events wait after sequence {}; nothing is lost.\n",
+                        hook.delivered_through
+                    )
+                })
+            }
+            WebhookCommand::Enable { tenant, id } => {
+                let t = s.tenant(tenant).await?;
+                let hook = s.webhooks().enable(&t.id, id).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&webhook_json(&hook, &config))
+                } else {
+                    format!(
+                        "Enabled webhook {id} of tenant {tenant}: the events after sequence {} \
+                         go to {} now.\n",
+                        hook.delivered_through, hook.url
+                    )
+                })
+            }
             WebhookCommand::Attempts { tenant, id, limit } => {
                 let t = s.tenant(tenant).await?;
                 let attempts = s
@@ -356,6 +382,7 @@ fn webhook_json(hook: &Webhook, config: &DeliveryConfig) -> Value {
         "failures": hook.failures,
         "nextAttempt": hook.next_attempt.to_rfc3339_opts(SecondsFormat::Millis, true),
         "status": status(hook, config),
+        "disabled": hook.disabled.map(time),
         "lease": hook.lease.as_ref().filter(|l| l.until > Utc::now()).map(|l| json!({
             "owner": l.owner,
             "until": time(l.until),

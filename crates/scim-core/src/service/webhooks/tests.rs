@@ -506,7 +506,11 @@ async fn a_disabled_webhook_holds_its_events_and_enabled_again_sends_them_at_onc
         .disable(&f.tenant, &created.id)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(again.disabled, Some(first_off), "the first switch-off counts");
+    assert_eq!(
+        again.disabled,
+        Some(first_off),
+        "the first switch-off counts"
+    );
     assert_eq!(
         f.webhooks
             .backlog(&config)
