@@ -146,7 +146,10 @@ impl Server {
         let delivery = DeliveryWorker::new(
             store_arc.clone(),
             store_arc.clone(),
-            Arc::new(webhooks::HttpTransport::new().context("cannot set up webhook delivery")?),
+            Arc::new(
+                webhooks::HttpTransport::new(settings.webhook_ca_file.as_deref())
+                    .context("cannot set up webhook delivery")?,
+            ),
             clock.clone(),
             format!("replica-{}", UuidV7Ids.new_id()),
             settings.delivery(),

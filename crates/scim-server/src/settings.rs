@@ -745,6 +745,11 @@ pub struct Settings {
     /// The longest delay between retries, in seconds.
     #[arg(long, env = "SCIM_WEBHOOK_RETRY_MAX_SECS", default_value_t = 3600)]
     pub webhook_retry_max_secs: u64,
+
+    /// A PEM file of CA certificates trusted for https:// webhook
+    /// receivers besides Mozilla's built-in roots, e.g. a private CA.
+    #[arg(long, env = "SCIM_WEBHOOK_CA_FILE")]
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -783,6 +788,7 @@ impl Settings {
             webhook_timeout_secs: 10,
             webhook_retry_base_millis: 30_000,
             webhook_retry_max_secs: 3600,
+            webhook_ca_file: None,
         }
     }
 

@@ -61,17 +61,6 @@ pub async fn webhook(
     command: &WebhookCommand,
     json: bool,
 ) -> anyhow::Result<String> {
-    if let WebhookCommand::Create { url, .. } = command
-        && url.starts_with("https://")
-        && !crate::webhooks::HTTPS
-    {
-        return Err(UsageError(
-            "this build delivers webhooks over plain http:// only; put a TLS-terminating \
-             proxy in front of the receiver, or use an http:// URL on a private network"
-                .to_owned(),
-        )
-        .into());
-    }
     with_services(settings, |s| async move {
         let config = settings.delivery();
         match command {
