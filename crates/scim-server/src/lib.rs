@@ -114,7 +114,10 @@ impl Server {
             ))),
             config: Arc::new(http),
         })
-        .merge(ops::router(store.clone()));
+        .merge(ops::router(
+            store.clone(),
+            settings.delivery().failing_after,
+        ));
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
