@@ -677,8 +677,32 @@ async fn a_backend_subscribes_to_events_reads_the_feed_and_audit_log_and_purges(
             .all(|e| e["credentialId"] == credential && e["resourceType"] == "User")
     );
 
+    // Disabled and enabled again over HTTP.
+    for (action, status_after) in [("disable", "disabled"), ("enable", "active")] {
+        let (status, body) = call(
+            Method::POST,
+            &admin(&format!("/tenants/acme/webhooks/{hook}/{action}")),
+            token,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+        assert_eq!(body["status"], status_after, "{action}: {body}");
+        assert_eq!(body["deliveredThrough"], json!(last), "nothing is skipped");
+        let shown = get_ok(&server, &format!("/tenants/acme/webhooks/{hook}")).await;
+        assert_eq!(shown["status"], status_after, "{shown}");
+    }
+
     // Another tenant's webhook is not found under this one.
     for (method, path) in [
+        (
+            Method::POST,
+            format!("/tenants/globex/webhooks/{hook}/disable"),
+        ),
+        (
+            Method::POST,
+            format!("/tenants/globex/webhooks/{hook}/enable"),
+        ),
         (Method::GET, format!("/tenants/globex/webhooks/{hook}")),
         (
             Method::GET,

@@ -1,5 +1,6 @@
 //! Events and audit over the real server: signed webhooks delivered to a
-//! receiver on loopback (also after it was down), the event feed paged
+//! receiver on loopback (also after it was down, also over HTTPS behind a
+//! private CA, also after being disabled), the event feed paged
 //! through the `events` command, the audit log through `audit`, and two
 //! replicas on one PostgreSQL database delivering each event once.
 
@@ -74,6 +75,58 @@ pub(crate) fn start_receiver(listener: tokio::net::TcpListener) -> Inbox {
         .route("/hook", axum::routing::post(receive))
         .with_state(inbox.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
+    inbox
+}
+
+/// A file of tests/fixtures/webhooks (test-only certificates).
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/webhooks")
+        .join(name)
+}
+
+/// Serves a receiver over TLS on `listener`, with the test-only
+/// certificate for 127.0.0.1 that the test-only CA issued.
+fn start_tls_receiver(listener: tokio::net::TcpListener) -> Inbox {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let inbox = Inbox::default();
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(inbox.clone());
+    let chain = CertificateDer::pem_file_iter(fixture("test-only-receiver.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(fixture("test-only-receiver-key.pem")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                // A client that does not trust the certificate hangs up here.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(tls),
+                    hyper_util::service::TowerToHyperService::new(app),
+                )
+                .await;
+            });
+        }
+    });
     inbox
 }
 
@@ -554,10 +607,227 @@ async fn a_user_lifecycle_reaches_a_webhook_signed_in_order_even_after_an_outage
 }
 
 #[tokio::test]
+async fn a_disabled_webhook_gets_nothing_and_enabled_again_gets_the_backlog_in_order() {
+    let server = TestServer::start_with(fast).await;
+    let settings = cli(&server);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = start_receiver(listener);
+    let (id, secret) = create_webhook(&settings, format!("http://127.0.0.1:{port}/hook")).await;
+    create_user(&server, "before@example.com").await;
+    wait_until(
+        Duration::from_secs(10),
+        "the first event arrives",
+        async || inbox.events().len() == 1,
+    )
+    .await;
+
+    let disabled = cli_json(
+        admin::webhook(
+            &settings,
+            &WebhookCommand::Disable {
+                tenant: "default".into(),
+                id: id.clone(),
+            },
+            true,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(disabled["status"], "disabled", "{disabled}");
+    assert!(disabled["disabled"].is_string(), "{disabled}");
+    for name in ["while-off-1@example.com", "while-off-2@example.com"] {
+        create_user(&server, name).await;
+    }
+    // Twenty polls: a webhook that were still on would have had them.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(inbox.events().len(), 1, "a disabled webhook gets nothing");
+    let listed = cli_json(
+        admin::webhook(
+            &settings,
+            &WebhookCommand::List {
+                tenant: "default".into(),
+            },
+            true,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(listed[0]["status"], "disabled", "{listed}");
+
+    let enabled = admin::webhook(
+        &settings,
+        &WebhookCommand::Enable {
+            tenant: "default".into(),
+            id: id.clone(),
+        },
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(
+        enabled.starts_with(&format!("Enabled webhook {id}")),
+        "{enabled}"
+    );
+    let feed = cli_json(
+        admin::events(
+            &settings,
+            &FeedArgs {
+                tenant: "default".into(),
+                after: 0,
+                limit: 1000,
+            },
+            true,
+        )
+        .await,
+    )
+    .await;
+    let feed = feed["events"].as_array().unwrap().clone();
+    assert_eq!(feed.len(), 3);
+    wait_until(Duration::from_secs(10), "the backlog arrives", async || {
+        inbox.events().len() >= feed.len()
+    })
+    .await;
+    assert_eq!(inbox.events(), feed, "every event once, in order");
+    assert!(inbox.all().iter().all(|r| signature_is_valid(&secret, r)));
+    let unknown = admin::webhook(
+        &settings,
+        &WebhookCommand::Disable {
+            tenant: "default".into(),
+            id: "no-such-webhook".into(),
+        },
+        false,
+    )
+    .await
+    .unwrap_err();
+    assert!(unknown.to_string().contains("no-such-webhook"), "{unknown}");
+    server.stop().await;
+}
+
+/// Creates a webhook of the `default` tenant to `url`; returns its id and
+/// secret.
+async fn create_webhook(settings: &Settings, url: String) -> (String, String) {
+    let created = cli_json(
+        admin::webhook(
+            settings,
+            &WebhookCommand::Create {
+                tenant: "default".into(),
+                url,
+                after: None,
+            },
+            true,
+        )
+        .await,
+    )
+    .await;
+    (
+        created["webhook"]["id"].as_str().unwrap().to_owned(),
+        created["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Creates a user, which writes one event.
+async fn create_user(server: &TestServer, name: &str) {
+    let (status, body) = call(
+        &server.base,
+        &server.token,
+        reqwest::Method::POST,
+        "/Users",
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": name,
+        })),
+        name,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[tokio::test]
+async fn an_https_receiver_behind_a_private_ca_gets_signed_deliveries() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = start_tls_receiver(listener);
+    let server = TestServer::start_with(|settings| {
+        fast(settings);
+        settings.webhook_ca_file = Some(fixture("test-only-ca.pem"));
+    })
+    .await;
+    let settings = cli(&server);
+    let (id, secret) = create_webhook(&settings, format!("https://127.0.0.1:{port}/hook")).await;
+    create_user(&server, "tls@example.com").await;
+    wait_until(Duration::from_secs(10), "the event arrives", async || {
+        !inbox.events().is_empty()
+    })
+    .await;
+    let received = inbox.all();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].events()[0]["type"], "user.created");
+    assert!(signature_is_valid(&secret, &received[0]), "{received:?}");
+    assert_eq!(received[0].header("scim-webhook-id"), id);
+    let attempts = cli_json(
+        admin::webhook(
+            &settings,
+            &WebhookCommand::Attempts {
+                tenant: "default".into(),
+                id,
+                limit: 10,
+            },
+            true,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(attempts[0]["succeeded"], true, "{attempts}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_the_private_ca_an_https_delivery_fails_on_the_certificate() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = start_tls_receiver(listener);
+    let server = TestServer::start_with(fast).await;
+    let settings = cli(&server);
+    let url = format!("https://127.0.0.1:{port}/hook");
+    let (id, _) = create_webhook(&settings, url.clone()).await;
+    create_user(&server, "untrusted@example.com").await;
+    let attempts = WebhookCommand::Attempts {
+        tenant: "default".into(),
+        id,
+        limit: 10,
+    };
+    wait_until(
+        Duration::from_secs(10),
+        "an attempt is recorded",
+        async || {
+            let list = cli_json(admin::webhook(&settings, &attempts, true).await).await;
+            !list.as_array().unwrap().is_empty()
+        },
+    )
+    .await;
+    let list = cli_json(admin::webhook(&settings, &attempts, true).await).await;
+    let attempt = &list[0];
+    assert_eq!(attempt["succeeded"], false, "{attempt}");
+    assert_eq!(attempt["status"], Value::Null, "{attempt}");
+    let error = attempt["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("cannot connect") && error.contains("certificate"),
+        "{error}"
+    );
+    assert!(!error.contains(&url), "{error}");
+    assert!(
+        inbox.all().is_empty(),
+        "nothing crosses an untrusted TLS session"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn webhook_commands_refuse_bad_input_as_usage_errors() {
     let server = TestServer::start_with(fast).await;
     let settings = cli(&server);
-    for url in ["https://hooks.example.com/", "ftp://x/", "http://"] {
+    for url in ["ftp://x/", "http://", "https://", "hooks.example.com/"] {
         let err = admin::webhook(
             &settings,
             &WebhookCommand::Create {

@@ -30,7 +30,7 @@ mod store;
 mod webhooks;
 
 pub use migration::Migrator;
-pub use store::{SeaOrmStore, StoreOptions};
+pub use store::{PoolStatus, SeaOrmStore, StoreOptions};
 
 /// The examples of `README.md`, compiled as doctests.
 #[cfg(doctest)]

@@ -49,6 +49,27 @@ impl Default for StoreOptions {
     }
 }
 
+/// The connection pool's state, for monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open, in use or idle.
+    pub open: u32,
+    /// Open connections waiting for work.
+    pub idle: u32,
+    /// The most connections the pool opens
+    /// ([`StoreOptions::max_connections`]).
+    pub max: u32,
+}
+
+/// The status of one sqlx pool.
+fn pool_status<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> PoolStatus {
+    PoolStatus {
+        open: pool.size(),
+        idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+        max: pool.options().get_max_connections(),
+    }
+}
+
 /// The storage ports of `scim-core` over one database.
 #[derive(Debug, Clone)]
 pub struct SeaOrmStore {
@@ -194,6 +215,24 @@ impl SeaOrmStore {
             .await
             .map(|pending| pending.len())
             .map_err(backend)
+    }
+
+    /// How many connections the pool holds now: read from the pool
+    /// itself, without a query.
+    pub fn pool_status(&self) -> PoolStatus {
+        use sea_orm::DatabaseConnectionType as Pool;
+        // Matching the variant first: the getters panic on another one.
+        match &self.db.inner {
+            #[cfg(feature = "sqlite")]
+            Pool::SqlxSqlitePoolConnection(_) => pool_status(self.db.get_sqlite_connection_pool()),
+            #[cfg(feature = "postgres")]
+            Pool::SqlxPostgresPoolConnection(_) => {
+                pool_status(self.db.get_postgres_connection_pool())
+            }
+            #[cfg(feature = "mysql")]
+            Pool::SqlxMySqlPoolConnection(_) => pool_status(self.db.get_mysql_connection_pool()),
+            _ => PoolStatus::default(),
+        }
     }
 
     /// Closes every pooled connection.

@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use scim_core::ports::{AuditStore, StoreError, WebhookStore};
 use scim_core::{
     AuditEntry, Lease, NewAuditEntry, NewWebhook, TenantId, Webhook, WebhookAttempt,
-    WebhookProgress,
+    WebhookBacklog, WebhookProgress,
 };
 use sea_orm::ExprTrait;
-use sea_orm::sea_query::{Expr, Func, Query as Sql};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Query as Sql, SelectStatement};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, SqlErr,
@@ -224,6 +224,119 @@ impl WebhookStore for SeaOrmStore {
             return Err(StoreError::NotFound);
         }
         txn.commit().await.map_err(backend)
+    }
+
+    async fn set_webhook_disabled(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        disabled: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Webhook, StoreError> {
+        if !storable(id) {
+            return Err(StoreError::NotFound);
+        }
+        // Write first (see create_webhook), then read the row back in the
+        // same transaction. The lease columns are left alone: a replica
+        // delivering now keeps its lease and records its attempt.
+        let txn = self.write().await?;
+        let update = webhook::Entity::update_many()
+            .filter(webhook::Column::Id.eq(id))
+            .filter(webhook::Column::TenantId.eq(tenant.as_str()));
+        let update = match disabled {
+            // The first switch-off's time stays.
+            Some(at) => update.col_expr(
+                webhook::Column::DisabledAt,
+                Func::coalesce([
+                    Expr::col(webhook::Column::DisabledAt),
+                    Expr::value(micros(at)),
+                ])
+                .into(),
+            ),
+            None => update
+                .col_expr(webhook::Column::DisabledAt, Expr::value(None::<i64>))
+                .col_expr(webhook::Column::Attempts, Expr::value(0i32))
+                .col_expr(webhook::Column::NextAttemptAt, Expr::value(micros(now))),
+        };
+        // Not the affected-row count: MySQL counts only rows that changed.
+        update.exec(&txn).await.map_err(backend)?;
+        let row = find(&txn, tenant, id).await?.ok_or(StoreError::NotFound)?;
+        txn.commit().await.map_err(backend)?;
+        to_webhook(row)
+    }
+
+    async fn webhook_backlog(&self, failing_after: u32) -> Result<WebhookBacklog, StoreError> {
+        let failing_after = i32::try_from(failing_after).unwrap_or(i32::MAX);
+        let enabled = || Expr::col((webhook::Entity, webhook::Column::DisabledAt)).is_null();
+        let count = |condition: Condition| -> SelectStatement {
+            Sql::select()
+                .expr(Func::count(Expr::col(Asterisk)))
+                .from(webhook::Entity)
+                .cond_where(condition)
+                .to_owned()
+        };
+        // Each enabled webhook's events after its cursor: one range of
+        // ix_scim_events_tenant_sequence per webhook, so the cost grows
+        // with the backlog, not with the feed's length.
+        let pending = count(Condition::all().add(enabled()))
+            .inner_join(
+                event::Entity,
+                Expr::col((event::Entity, event::Column::TenantId))
+                    .equals((webhook::Entity, webhook::Column::TenantId))
+                    .and(
+                        Expr::col((event::Entity, event::Column::Sequence)).gt(Expr::col((
+                            webhook::Entity,
+                            webhook::Column::DeliveredThrough,
+                        ))),
+                    ),
+            )
+            .to_owned();
+        let attempts = || Expr::col((webhook::Entity, webhook::Column::Attempts));
+        let parts = [
+            ("pending", pending),
+            (
+                "active",
+                count(
+                    Condition::all()
+                        .add(enabled())
+                        .add(attempts().lt(failing_after)),
+                ),
+            ),
+            (
+                "failing",
+                count(
+                    Condition::all()
+                        .add(enabled())
+                        .add(attempts().gte(failing_after)),
+                ),
+            ),
+            ("disabled", count(Condition::all().add(enabled().not()))),
+        ];
+        // One statement of four counts (COUNT is a 64-bit integer on every
+        // engine; SUM would be a decimal on MySQL).
+        let mut select = Sql::select();
+        for (name, part) in parts {
+            select.expr_as(
+                Expr::SubQuery(None, Box::new(part.into())),
+                Alias::new(name),
+            );
+        }
+        let row = self
+            .db
+            .query_one(&select)
+            .await
+            .map_err(backend)?
+            .ok_or_else(|| corrupt("the backlog query returned no row"))?;
+        let get = |name: &str| -> Result<u64, StoreError> {
+            let n: i64 = row.try_get("", name).map_err(backend)?;
+            u64::try_from(n).map_err(|_| corrupt("a negative count"))
+        };
+        Ok(WebhookBacklog {
+            pending_events: get("pending")?,
+            active: get("active")?,
+            failing: get("failing")?,
+            disabled: get("disabled")?,
+        })
     }
 
     async fn claim_webhook(

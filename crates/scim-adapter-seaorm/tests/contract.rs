@@ -49,6 +49,13 @@ async fn run_all(store: SeaOrmStore) {
     store.migrate().await.unwrap();
     store.optimize().await.unwrap();
     contract::run(&store).await.unwrap();
+    // The kit used the pool: it holds a connection or more, within bounds.
+    let pool = store.pool_status();
+    assert_eq!(pool.max, StoreOptions::default().max_connections);
+    assert!(
+        pool.open >= 1 && pool.open <= pool.max && pool.idle <= pool.open,
+        "{pool:?}"
+    );
     store.optimize().await.unwrap();
     store.optimize().await.unwrap();
     let store = Arc::new(store);

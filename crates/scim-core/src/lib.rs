@@ -50,7 +50,7 @@ pub use model::{
     NewAuditEntry, NewClient, NewCredential, NewResource, NewTenant, NewWebhook, Page, Position,
     Principal, Query, Replacement, ResourceKind, ServerKey, SortOrder, SortValue, StoredClient,
     StoredEvent, StoredResource, Tenant, TenantExtension, TenantId, TenantPolicies, TenantScope,
-    Webhook, WebhookAttempt, WebhookProgress, parse_etag,
+    Webhook, WebhookAttempt, WebhookBacklog, WebhookProgress, parse_etag,
 };
 pub use oauth::{
     AccessToken, CreatedClient, DEFAULT_ACCESS_TOKEN_MINUTES, MAX_ACCESS_TOKEN_MINUTES,

@@ -1006,6 +1006,21 @@ pub struct WebhookProgress {
     pub attempt: Option<WebhookAttempt>,
 }
 
+/// How far webhook delivery lags, over every tenant: what `/metrics`
+/// reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WebhookBacklog {
+    /// Events not yet delivered, summed over the enabled webhooks: an
+    /// event pending for two webhooks counts twice.
+    pub pending_events: u64,
+    /// Enabled webhooks that are not failing.
+    pub active: u64,
+    /// Enabled webhooks that have failed long enough to be reported.
+    pub failing: u64,
+    /// Disabled webhooks.
+    pub disabled: u64,
+}
+
 /// One audited SCIM request, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {

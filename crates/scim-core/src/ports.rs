@@ -13,7 +13,7 @@ use crate::model::{
     AuditEntry, Client, Credential, Event, GroupRef, JwtTrust, Member, MemberChange, NewAuditEntry,
     NewClient, NewCredential, NewResource, NewTenant, NewWebhook, Page, Query, Replacement,
     ResourceKind, ServerKey, StoredClient, StoredEvent, StoredResource, Tenant, TenantId,
-    TenantPolicies, Webhook, WebhookAttempt, WebhookProgress,
+    TenantPolicies, Webhook, WebhookAttempt, WebhookBacklog, WebhookProgress,
 };
 
 /// Why a storage operation failed. Adapters MUST classify errors by kind
@@ -494,6 +494,37 @@ pub trait WebhookStore: Send + Sync {
     /// MUST return [`StoreError::NotFound`] for an unknown webhook and for
     /// one of another tenant (which stays untouched).
     async fn delete_webhook(&self, tenant: &TenantId, id: &str) -> Result<(), StoreError>;
+
+    /// Switches the tenant's webhook `id` off (`disabled` is when) or back
+    /// on (`None`), and returns it as now stored.
+    ///
+    /// Off: no claim returns it until it is back on. A replica holding its
+    /// lease may finish that delivery: its [`record_attempt`] still
+    /// advances the cursor and releases the lease. Switching off a
+    /// disabled webhook keeps the time it was first switched off.
+    ///
+    /// On: not disabled, no failures and due at `now`, so that delivery
+    /// resumes at once from `delivered_through` (nothing is skipped); the
+    /// same for a webhook that is on (a failing one is retried now). A
+    /// lease MUST stay as it is: its holder may still be delivering.
+    ///
+    /// MUST return [`StoreError::NotFound`] for an unknown webhook and for
+    /// one of another tenant (which stays untouched).
+    ///
+    /// [`record_attempt`]: WebhookStore::record_attempt
+    async fn set_webhook_disabled(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        disabled: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Webhook, StoreError>;
+
+    /// The delivery backlog over every tenant, read in one cheap query
+    /// (`/metrics` asks on each scrape): undelivered events summed over
+    /// enabled webhooks, and how many webhooks are active, failing (at
+    /// least `failing_after` consecutive failures) and disabled.
+    async fn webhook_backlog(&self, failing_after: u32) -> Result<WebhookBacklog, StoreError>;
 
     /// Atomically takes the lease of ONE due webhook of any tenant for
     /// `owner` until `lease_until`, and returns it as now stored; `None`

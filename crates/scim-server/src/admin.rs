@@ -468,6 +468,10 @@ pub fn config_check(
     let types = settings
         .resource_types()
         .map_err(|e| UsageError(format!("{e:#}")))?;
+    if let Some(path) = &settings.webhook_ca_file {
+        crate::webhooks::HttpTransport::new(Some(path))
+            .map_err(|e| UsageError(format!("--webhook-ca-file: {e:#}")))?;
+    }
     let database = settings.redacted_database_url();
     let Value::Object(values) = serde_json::to_value(settings)? else {
         anyhow::bail!("the settings are not a JSON object");

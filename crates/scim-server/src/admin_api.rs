@@ -103,6 +103,14 @@ pub(crate) fn router(api: AdminApi) -> Router {
             "/tenants/{name}/webhooks/{id}/attempts",
             get(outbox::webhook_attempts),
         )
+        .route(
+            "/tenants/{name}/webhooks/{id}/disable",
+            post(outbox::disable_webhook),
+        )
+        .route(
+            "/tenants/{name}/webhooks/{id}/enable",
+            post(outbox::enable_webhook),
+        )
         .route("/tenants/{name}/events", get(outbox::events))
         .route("/tenants/{name}/audit", get(outbox::audit))
         .route("/purge", post(outbox::purge))

@@ -114,7 +114,10 @@ impl Server {
             ))),
             config: Arc::new(http),
         })
-        .merge(ops::router(store.clone()));
+        .merge(ops::router(
+            store.clone(),
+            settings.delivery().failing_after,
+        ));
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -146,7 +149,10 @@ impl Server {
         let delivery = DeliveryWorker::new(
             store_arc.clone(),
             store_arc.clone(),
-            Arc::new(webhooks::HttpTransport::new().context("cannot set up webhook delivery")?),
+            Arc::new(
+                webhooks::HttpTransport::new(settings.webhook_ca_file.as_deref())
+                    .context("cannot set up webhook delivery")?,
+            ),
             clock.clone(),
             format!("replica-{}", UuidV7Ids.new_id()),
             settings.delivery(),

@@ -5,8 +5,8 @@
 //! and scrapers call them. They reveal no tenant data (metric labels are
 //! route templates and statuses only).
 
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -15,6 +15,27 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use scim_adapter_seaorm::SeaOrmStore;
+use scim_core::WebhookBacklog;
+use scim_core::ports::WebhookStore as _;
+
+/// Connections the database pool holds, in use or idle.
+pub(crate) const DB_POOL_OPEN: &str = "scim_db_pool_connections_open";
+/// Pooled connections waiting for work.
+pub(crate) const DB_POOL_IDLE: &str = "scim_db_pool_connections_idle";
+/// The most connections the pool opens.
+pub(crate) const DB_POOL_MAX: &str = "scim_db_pool_connections_max";
+/// Events not yet delivered, summed over enabled webhooks of every tenant.
+pub(crate) const WEBHOOK_BACKLOG: &str = "scim_webhook_backlog_events";
+/// Webhooks of every tenant by `state`: `active`, `failing`, `disabled`.
+pub(crate) const WEBHOOKS: &str = "scim_webhooks";
+
+/// The least time between two reads of the webhook backlog: `/metrics`
+/// needs no token, so a flood of scrapes must not become a flood of
+/// queries.
+const BACKLOG_MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest a scrape waits for the backlog query; a slow database
+/// leaves the previous figures in place rather than stalling the scrape.
+const BACKLOG_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Latency buckets in seconds, from a cached GET to a large bulk request.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -25,10 +46,15 @@ const LATENCY_BUCKETS: &[f64] = &[
 struct Ops {
     store: SeaOrmStore,
     metrics: Option<PrometheusHandle>,
+    /// Consecutive failures from which a webhook counts as failing.
+    failing_after: u32,
+    /// The last backlog read, and when it was read.
+    backlog: Arc<Mutex<Option<(Instant, WebhookBacklog)>>>,
 }
 
-/// The operational routes over `store`.
-pub(crate) fn router(store: SeaOrmStore) -> Router {
+/// The operational routes over `store`; webhooks with `failing_after`
+/// consecutive failures are reported as failing.
+pub(crate) fn router(store: SeaOrmStore, failing_after: u32) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -36,6 +62,8 @@ pub(crate) fn router(store: SeaOrmStore) -> Router {
         .with_state(Ops {
             store,
             metrics: prometheus().cloned(),
+            failing_after,
+            backlog: Arc::default(),
         })
 }
 
@@ -109,10 +137,68 @@ async fn readyz(State(ops): State<Ops>) -> Response {
     }
 }
 
+/// Sets the gauges of the database pool and the webhook backlog.
+///
+/// They are read when `/metrics` is scraped rather than by a periodic
+/// task: the figures are as fresh as the scrape, nothing runs when nobody
+/// scrapes, and the scrape interval (typically 15 to 60 s) already paces
+/// the one query. The pool's figures cost no query. The backlog query runs
+/// at most once per [`BACKLOG_MIN_INTERVAL`], bounded by
+/// [`BACKLOG_TIMEOUT`]; when it fails the last figures stay and a warning
+/// is logged.
+async fn refresh_gauges(ops: &Ops) {
+    let pool = ops.store.pool_status();
+    metrics::gauge!(DB_POOL_OPEN).set(f64::from(pool.open));
+    metrics::gauge!(DB_POOL_IDLE).set(f64::from(pool.idle));
+    metrics::gauge!(DB_POOL_MAX).set(f64::from(pool.max));
+    let cached = *ops.backlog.lock().unwrap_or_else(|p| p.into_inner());
+    let backlog = match cached {
+        Some((at, backlog)) if at.elapsed() < BACKLOG_MIN_INTERVAL => Some(backlog),
+        _ => {
+            let read = tokio::time::timeout(
+                BACKLOG_TIMEOUT,
+                ops.store.webhook_backlog(ops.failing_after),
+            )
+            .await;
+            match read {
+                Ok(Ok(backlog)) => {
+                    *ops.backlog.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some((Instant::now(), backlog));
+                    Some(backlog)
+                }
+                Ok(Err(err)) => {
+                    tracing::warn!(error = %err, "cannot read the webhook backlog for /metrics");
+                    cached.map(|(_, backlog)| backlog)
+                }
+                Err(_) => {
+                    tracing::warn!("the webhook backlog query for /metrics timed out");
+                    cached.map(|(_, backlog)| backlog)
+                }
+            }
+        }
+    };
+    if let Some(backlog) = backlog {
+        // u64 to f64: exact up to 2^53, far beyond any backlog.
+        metrics::gauge!(WEBHOOK_BACKLOG).set(backlog.pending_events as f64);
+        for (state, n) in [
+            ("active", backlog.active),
+            ("failing", backlog.failing),
+            ("disabled", backlog.disabled),
+        ] {
+            metrics::gauge!(WEBHOOKS, "state" => state).set(n as f64);
+        }
+    }
+}
+
 /// `GET /metrics`: every metric in the Prometheus text format.
 async fn render_metrics(State(ops): State<Ops>) -> Response {
-    match ops.metrics {
+    // Gauges are process-wide: scrapes take turns, so that each renders
+    // the figures it set (several servers in one process, as in tests).
+    static SCRAPE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    match &ops.metrics {
         Some(handle) => {
+            let _turn = SCRAPE.lock().await;
+            refresh_gauges(&ops).await;
             handle.run_upkeep();
             (
                 [(

@@ -61,7 +61,8 @@ pub enum Command {
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Administer a tenant's webhooks: create, list, delete, attempts.
+    /// Administer a tenant's webhooks: create, list, delete, disable,
+    /// enable, attempts.
     #[command(subcommand)]
     Webhook(WebhookCommand),
     /// Print a tenant's provisioning events after a cursor, and the next
@@ -84,7 +85,7 @@ pub enum WebhookCommand {
     Create {
         /// The tenant's name.
         tenant: String,
-        /// Where batches of events are POSTed (http://).
+        /// Where batches of events are POSTed (http:// or https://).
         url: String,
         /// Deliver the events after this sequence (0: every stored event);
         /// default: only events written from now on.
@@ -98,6 +99,23 @@ pub enum WebhookCommand {
     },
     /// Delete a webhook and its attempts.
     Delete {
+        /// The tenant's name.
+        tenant: String,
+        /// The webhook id, as `webhook list` shows it.
+        id: String,
+    },
+    /// Stop delivering to a webhook: its events wait, nothing is lost. A
+    /// delivery under way finishes.
+    Disable {
+        /// The tenant's name.
+        tenant: String,
+        /// The webhook id, as `webhook list` shows it.
+        id: String,
+    },
+    /// Deliver to a webhook again, at once: the events that waited while
+    /// it was disabled (or failing) go out in order, from where delivery
+    /// stopped; its failure count starts over.
+    Enable {
         /// The tenant's name.
         tenant: String,
         /// The webhook id, as `webhook list` shows it.
@@ -734,6 +752,11 @@ pub struct Settings {
     /// The longest delay between retries, in seconds.
     #[arg(long, env = "SCIM_WEBHOOK_RETRY_MAX_SECS", default_value_t = 3600)]
     pub webhook_retry_max_secs: u64,
+
+    /// A PEM file of CA certificates trusted for https:// webhook
+    /// receivers besides Mozilla's built-in roots, e.g. a private CA.
+    #[arg(long, env = "SCIM_WEBHOOK_CA_FILE")]
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -772,6 +795,7 @@ impl Settings {
             webhook_timeout_secs: 10,
             webhook_retry_base_millis: 30_000,
             webhook_retry_max_secs: 3600,
+            webhook_ca_file: None,
         }
     }
 
@@ -1228,6 +1252,25 @@ mod tests {
                 after: Some(0),
             }))
         );
+        for (verb, expected) in [
+            (
+                "disable",
+                WebhookCommand::Disable {
+                    tenant: "acme".into(),
+                    id: "w1".into(),
+                },
+            ),
+            (
+                "enable",
+                WebhookCommand::Enable {
+                    tenant: "acme".into(),
+                    id: "w1".into(),
+                },
+            ),
+        ] {
+            let cli = Cli::try_parse_from(["scim-server", "webhook", verb, "acme", "w1"]).unwrap();
+            assert_eq!(cli.command, Some(Command::Webhook(expected)));
+        }
         let cli = Cli::try_parse_from(["scim-server", "events", "acme", "--after", "5"]).unwrap();
         assert_eq!(
             cli.command,
@@ -1252,6 +1295,7 @@ mod tests {
             &["scim-server", "events", "acme", "--limit", "1001"][..],
             &["scim-server", "purge"][..],
             &["scim-server", "webhook", "attempts", "acme"][..],
+            &["scim-server", "webhook", "disable", "acme"][..],
         ] {
             assert!(Cli::try_parse_from(refused).is_err(), "{refused:?}");
         }

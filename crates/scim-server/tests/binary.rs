@@ -528,4 +528,19 @@ fn a_config_file_is_read_below_the_environment_and_flags_and_checked() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read the schema file"));
+    // A webhook CA file without a certificate is caught before serving.
+    let not_pem = dir.path().join("ca.pem");
+    std::fs::write(&not_pem, "not a certificate\n").unwrap();
+    let output = Command::new(BIN)
+        .env_clear()
+        .env("SCIM_WEBHOOK_CA_FILE", &not_pem)
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--webhook-ca-file") && stderr.contains("no PEM certificate"),
+        "{stderr}"
+    );
 }

@@ -15,7 +15,9 @@ use sha2::Sha256;
 
 use crate::auth::hex;
 use crate::error::{Error, ErrorKind};
-use crate::model::{NewWebhook, StoredEvent, TenantId, Webhook, WebhookAttempt, WebhookProgress};
+use crate::model::{
+    NewWebhook, StoredEvent, TenantId, Webhook, WebhookAttempt, WebhookBacklog, WebhookProgress,
+};
 use crate::ports::{
     Clock, IdGenerator, ResourceStore, WebhookRequest, WebhookStore, WebhookTransport,
 };
@@ -221,6 +223,33 @@ impl WebhookService {
             .delete_webhook(tenant, id)
             .await
             .map_err(|e| not_found(e, id))
+    }
+
+    /// Switches the tenant's webhook `id` off: no delivery starts until it
+    /// is enabled again (one under way may finish). Its events keep
+    /// accumulating; nothing is skipped.
+    pub async fn disable(&self, tenant: &TenantId, id: &str) -> Result<Webhook, Error> {
+        let now = self.clock.now();
+        self.store
+            .set_webhook_disabled(tenant, id, Some(now), now)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    /// Switches the tenant's webhook `id` back on, due now with its
+    /// failures forgotten: the events held back while it was off (or
+    /// failing) go out at once, in order, from where delivery stopped.
+    pub async fn enable(&self, tenant: &TenantId, id: &str) -> Result<Webhook, Error> {
+        self.store
+            .set_webhook_disabled(tenant, id, None, self.clock.now())
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    /// How far delivery lags over every tenant, with "failing" as
+    /// [`is_failing`] says under `config`.
+    pub async fn backlog(&self, config: &DeliveryConfig) -> Result<WebhookBacklog, Error> {
+        Ok(self.store.webhook_backlog(config.failing_after).await?)
     }
 
     /// The most recent attempts of the tenant's webhook `id`, newest

@@ -14,7 +14,8 @@ use crate::model::{
     AuditEntry, Client, Credential, Event, GroupRef, JwtTrust, Lease, Member, MemberChange,
     NewAuditEntry, NewClient, NewCredential, NewResource, NewTenant, NewWebhook, Page, Position,
     Query, Replacement, ResourceKind, ServerKey, SortOrder, SortValue, StoredClient, StoredEvent,
-    StoredResource, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookProgress,
+    StoredResource, Tenant, TenantId, TenantPolicies, Webhook, WebhookAttempt, WebhookBacklog,
+    WebhookProgress,
 };
 use crate::ports::{AuditStore, ResourceStore, StoreError, TenantStore, WebhookStore};
 
@@ -818,6 +819,54 @@ impl WebhookStore for MemoryStore {
         }
         state.attempts.retain(|(_, a)| a.webhook_id != id);
         Ok(())
+    }
+
+    async fn set_webhook_disabled(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        disabled: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Webhook, StoreError> {
+        let mut state = self.lock();
+        let webhook = state
+            .webhooks
+            .iter_mut()
+            .find(|w| w.tenant_id == *tenant && w.id == id)
+            .ok_or(StoreError::NotFound)?;
+        match disabled {
+            Some(at) => {
+                webhook.disabled.get_or_insert(at);
+            }
+            None => {
+                webhook.disabled = None;
+                webhook.failures = 0;
+                webhook.next_attempt = now;
+            }
+        }
+        Ok(webhook.clone())
+    }
+
+    async fn webhook_backlog(&self, failing_after: u32) -> Result<WebhookBacklog, StoreError> {
+        let state = self.lock();
+        let mut backlog = WebhookBacklog::default();
+        for webhook in &state.webhooks {
+            if webhook.disabled.is_some() {
+                backlog.disabled += 1;
+                continue;
+            }
+            if webhook.failures >= failing_after {
+                backlog.failing += 1;
+            } else {
+                backlog.active += 1;
+            }
+            backlog.pending_events += state
+                .events
+                .iter()
+                .filter(|(t, e)| *t == webhook.tenant_id && e.sequence > webhook.delivered_through)
+                .count() as u64;
+        }
+        Ok(backlog)
     }
 
     async fn claim_webhook(

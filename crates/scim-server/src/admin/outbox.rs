@@ -39,15 +39,6 @@ pub(crate) fn webhook_service(store: Arc<SeaOrmStore>) -> WebhookService {
     WebhookService::new(store, Arc::new(SystemClock), Arc::new(UuidV7Ids))
 }
 
-/// Why this build refuses to create a webhook to `url`, if it does: an
-/// `https://` URL while webhooks go over plain HTTP only.
-pub(crate) fn unsupported_webhook_url(url: &str) -> Option<&'static str> {
-    (url.starts_with("https://") && !crate::webhooks::HTTPS).then_some(
-        "this build delivers webhooks over plain http:// only; put a TLS-terminating \
-         proxy in front of the receiver, or use an http:// URL on a private network",
-    )
-}
-
 /// Opens and migrates the store, runs `work` over it, and closes the store
 /// whatever `work` returned.
 async fn with_services<F, Fut>(settings: &Settings, work: F) -> anyhow::Result<String>
@@ -72,11 +63,6 @@ pub async fn webhook(
     command: &WebhookCommand,
     json: bool,
 ) -> anyhow::Result<String> {
-    if let WebhookCommand::Create { url, .. } = command
-        && let Some(reason) = unsupported_webhook_url(url)
-    {
-        return Err(UsageError(reason.to_owned()).into());
-    }
     with_services(settings, |s| async move {
         let config = settings.delivery();
         match command {
@@ -137,6 +123,32 @@ pub async fn webhook(
                     json_text(&json!({ "deleted": id }))
                 } else {
                     format!("Deleted webhook {id} of tenant {tenant} and its attempts.\n")
+                })
+            }
+            WebhookCommand::Disable { tenant, id } => {
+                let t = s.tenant(tenant).await?;
+                let hook = s.webhooks().disable(&t.id, id).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&webhook_json(&hook, &config))
+                } else {
+                    format!(
+                        "Disabled webhook {id} of tenant {tenant}: no delivery starts until \
+                         `webhook enable`. Its events wait after sequence {}; nothing is lost.\n",
+                        hook.delivered_through
+                    )
+                })
+            }
+            WebhookCommand::Enable { tenant, id } => {
+                let t = s.tenant(tenant).await?;
+                let hook = s.webhooks().enable(&t.id, id).await.map_err(core)?;
+                Ok(if json {
+                    json_text(&webhook_json(&hook, &config))
+                } else {
+                    format!(
+                        "Enabled webhook {id} of tenant {tenant}: the events after sequence {} \
+                         go to {} now.\n",
+                        hook.delivered_through, hook.url
+                    )
                 })
             }
             WebhookCommand::Attempts { tenant, id, limit } => {
@@ -428,6 +440,7 @@ pub(crate) fn webhook_json(hook: &Webhook, config: &DeliveryConfig) -> Value {
         "failures": hook.failures,
         "nextAttempt": hook.next_attempt.to_rfc3339_opts(SecondsFormat::Millis, true),
         "status": status(hook, config),
+        "disabled": hook.disabled.map(time),
         "lease": hook.lease.as_ref().filter(|l| l.until > Utc::now()).map(|l| json!({
             "owner": l.owner,
             "until": time(l.until),
@@ -489,14 +502,5 @@ mod tests {
             assert!(err.contains(&u32::MAX.to_string()), "{err}");
         }
         assert!(Retention::from_days(36_500, Some(36_500), Some(36_500)).is_ok());
-    }
-
-    #[test]
-    fn https_webhooks_are_refused_exactly_while_this_build_cannot_send_them() {
-        assert_eq!(unsupported_webhook_url("http://hooks.internal/x"), None);
-        assert_eq!(
-            unsupported_webhook_url("https://hooks.example.com/x").is_some(),
-            !crate::webhooks::HTTPS
-        );
     }
 }

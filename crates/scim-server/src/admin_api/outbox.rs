@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::{AdminApi, Body, Params, QueryParams, bad_request, core};
 use crate::admin::outbox::{
     Retention, attempt_json, audit_page_json, events_json, new_webhook_json, purge_json,
-    purge_tenants, unsupported_webhook_url, webhook_json, webhook_service,
+    purge_tenants, webhook_json, webhook_service,
 };
 use crate::settings::{ATTEMPTS_PAGE, FEED_PAGE};
 
@@ -75,9 +75,6 @@ pub(super) async fn create_webhook(
     Params(name): Params<String>,
     Body(request): Body<NewWebhook>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if let Some(reason) = unsupported_webhook_url(&request.url) {
-        return Err(bad_request(reason));
-    }
     let tenant = api.tenant_id(&name).await?;
     let hook = api
         .webhooks()
@@ -115,6 +112,28 @@ pub(super) async fn delete_webhook(
     let tenant = api.tenant_id(&name).await?;
     api.webhooks().delete(&tenant, &id).await.map_err(core)?;
     Ok(Json(json!({ "deleted": id })))
+}
+
+/// `POST /tenants/{name}/webhooks/{id}/disable`: no delivery starts until
+/// it is enabled again; its events wait, none is lost.
+pub(super) async fn disable_webhook(
+    State(api): State<AdminApi>,
+    Params((name, id)): Params<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = api.tenant_id(&name).await?;
+    let hook = api.webhooks().disable(&tenant, &id).await.map_err(core)?;
+    Ok(Json(webhook_json(&hook, &api.delivery)))
+}
+
+/// `POST /tenants/{name}/webhooks/{id}/enable`: due now, its failures
+/// forgotten; the waiting events go out from where delivery stopped.
+pub(super) async fn enable_webhook(
+    State(api): State<AdminApi>,
+    Params((name, id)): Params<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = api.tenant_id(&name).await?;
+    let hook = api.webhooks().enable(&tenant, &id).await.map_err(core)?;
+    Ok(Json(webhook_json(&hook, &api.delivery)))
 }
 
 #[derive(Deserialize)]

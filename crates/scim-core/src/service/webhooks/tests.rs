@@ -466,3 +466,215 @@ async fn deleting_an_unknown_webhook_is_not_found() {
     let store_err = f.store.delete_webhook(&f.tenant, "nope").await;
     assert!(matches!(store_err, Err(StoreError::NotFound)));
 }
+
+#[tokio::test]
+async fn a_disabled_webhook_holds_its_events_and_enabled_again_sends_them_at_once() {
+    let f = Fixture::new().await;
+    let created = f
+        .webhooks
+        .create(&f.tenant, "http://receiver.test/hook", Some(0))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = DeliveryConfig {
+        failing_after: 2,
+        ..DeliveryConfig::default()
+    };
+    let worker = f.worker("w1", config.clone());
+    // The receiver is down long enough for the webhook to be failing.
+    f.user_created("a").await;
+    f.clock.advance(Duration::from_secs(6));
+    f.receiver.answer([Ok(503), Ok(503)]);
+    for _ in 0..2 {
+        worker
+            .deliver_next()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        f.clock.advance(Duration::from_secs(60));
+    }
+    assert!(is_failing(&config, &f.webhook().await));
+
+    let disabled = f
+        .webhooks
+        .disable(&f.tenant, &created.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(disabled.disabled, Some(f.clock.now()));
+    let first_off = f.clock.now();
+    f.clock.advance(Duration::from_secs(1));
+    let again = f
+        .webhooks
+        .disable(&f.tenant, &created.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        again.disabled,
+        Some(first_off),
+        "the first switch-off counts"
+    );
+    assert_eq!(
+        f.webhooks
+            .backlog(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        WebhookBacklog {
+            pending_events: 0,
+            active: 0,
+            failing: 0,
+            disabled: 1
+        },
+        "a disabled webhook's events are not counted as its backlog"
+    );
+
+    // Hours pass; the receiver is fixed; nothing is sent meanwhile.
+    f.user_created("b").await;
+    f.user_created("c").await;
+    f.clock.advance(Duration::from_secs(3 * 3600));
+    assert!(
+        worker
+            .deliver_next()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none(),
+        "a disabled webhook is never claimed"
+    );
+    assert_eq!(f.receiver.got().len(), 2);
+
+    let enabled = f
+        .webhooks
+        .enable(&f.tenant, &created.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (
+            enabled.disabled,
+            enabled.failures,
+            enabled.next_attempt,
+            enabled.delivered_through
+        ),
+        (None, 0, f.clock.now(), 0),
+        "enabled: due now, failures forgotten, the cursor kept"
+    );
+    assert_eq!(
+        f.webhooks
+            .backlog(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        WebhookBacklog {
+            pending_events: 3,
+            active: 1,
+            failing: 0,
+            disabled: 0
+        }
+    );
+    let sent = worker
+        .deliver_next()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sent.map(|d| d.outcome), Some(DeliveryOutcome::Delivered(3)));
+    let got = f.receiver.got();
+    assert_eq!(sent_sequences(&got[2]), [1, 2, 3], "the backlog, in order");
+    assert_eq!(
+        f.webhooks
+            .backlog(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .pending_events,
+        0
+    );
+}
+
+#[tokio::test]
+async fn disabling_under_a_lease_lets_that_delivery_finish_but_starts_no_other() {
+    let f = Fixture::new().await;
+    let created = f
+        .webhooks
+        .create(&f.tenant, "http://receiver.test/hook", Some(0))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    f.user_created("a").await;
+    f.clock.advance(Duration::from_secs(6));
+    let now = f.clock.now();
+    let claimed = f
+        .store
+        .claim_webhook(now, "r1", now + TimeDelta::seconds(60))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("due"));
+    f.webhooks
+        .disable(&f.tenant, &created.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Re-enabling while the lease is held keeps the lease: no second
+    // replica may start the same batch.
+    let enabled = f
+        .webhooks
+        .enable(&f.tenant, &created.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(enabled.lease, claimed.lease);
+    f.webhooks
+        .disable(&f.tenant, &created.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let recorded = f
+        .store
+        .record_attempt(
+            "r1",
+            WebhookProgress {
+                tenant_id: f.tenant.clone(),
+                webhook_id: created.id.clone(),
+                delivered_through: 1,
+                failures: 0,
+                next_attempt: now,
+                attempt: None,
+            },
+        )
+        .await;
+    assert!(matches!(recorded, Ok(true)), "the holder finishes");
+    let webhook = f.webhook().await;
+    assert_eq!(webhook.delivered_through, 1);
+    assert_eq!(webhook.lease, None);
+    assert!(webhook.disabled.is_some(), "and the webhook stays off");
+    f.clock.advance(Duration::from_secs(120));
+    assert!(
+        f.worker("r2", DeliveryConfig::default())
+            .deliver_next()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn switching_an_unknown_or_foreign_webhook_is_not_found() {
+    let f = Fixture::new().await;
+    let other = TenantId("t2".into());
+    f.store
+        .create_tenant(
+            NewTenant {
+                id: other.clone(),
+                name: "t2".into(),
+                created: f.clock.now(),
+            },
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let theirs = f
+        .webhooks
+        .create(&other, "http://receiver.test/hook", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for id in ["nope", theirs.id.as_str()] {
+        let err = f.webhooks.disable(&f.tenant, id).await.err();
+        assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::NotFound));
+        let err = f.webhooks.enable(&f.tenant, id).await.err();
+        assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::NotFound));
+    }
+    let list = f
+        .webhooks
+        .list(&other)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(list, [theirs], "another tenant's webhook stays untouched");
+}
