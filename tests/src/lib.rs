@@ -8,6 +8,29 @@ use scim_server::{Server, Settings};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// Stores `token` as a credential of `tenant` in the database at `url`,
+/// unless it is stored already.
+async fn accept_token(url: &str, tenant: &scim_core::TenantId, token: &str) {
+    use scim_core::ports::{IdGenerator, StoreError, TenantStore, UuidV7Ids};
+    let store = scim_adapter_seaorm::SeaOrmStore::connect(url)
+        .await
+        .expect("the test database is reachable");
+    let credential = scim_core::NewCredential {
+        id: UuidV7Ids.new_id(),
+        tenant_id: tenant.clone(),
+        token_hash: scim_core::hash_token(token),
+        prefix: token.chars().take(12).collect(),
+        created: chrono::Utc::now(),
+        expires: None,
+        replaces: None,
+    };
+    match store.add_credential(credential).await {
+        Ok(_) | Err(StoreError::Conflict { .. }) => {}
+        Err(other) => panic!("cannot store the test token: {other}"),
+    }
+    let _ = store.close().await;
+}
+
 /// A server started in-process through the same code path as the binary.
 pub struct TestServer {
     /// The SCIM base URL, e.g. `http://127.0.0.1:41234/scim/v2`.
@@ -95,6 +118,11 @@ impl TestServer {
         settings.bootstrap_token = Some(token.to_owned());
         configure(&mut settings);
         let server = Server::start(&settings).await.expect("the server starts");
+        if let BootstrapOutcome::Existing(tenant) = server.bootstrap() {
+            // Another test (or process) created the shared database's
+            // `default` tenant with its own token: make this one work too.
+            accept_token(url, &tenant.id, token).await;
+        }
         let base = server.base_url().to_owned();
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(server.serve(async {
